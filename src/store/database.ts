@@ -1,0 +1,99 @@
+import { existsSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { sqlite, type Database } from './sqlite';
+import { STORE_STEPS, type StoreStep } from './schema';
+
+/** The database file was written by a newer Rebound: it is refused and left untouched. */
+export class StoreVersionError extends Error {
+  readonly code = 'RB-STORE-VERSION';
+  constructor(
+    readonly file: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `${file} has store schema version ${found}, but this Rebound understands up to ${supported}. ` +
+        `It was written by a newer Rebound; update Rebound (the file was left untouched).`,
+    );
+    this.name = 'StoreVersionError';
+  }
+}
+
+export interface OpenOptions {
+  /** Milliseconds to wait on a locked database before SQLITE_BUSY (default 5000). */
+  busyTimeoutMs?: number;
+  /** Store steps to apply; defaults to the real schema. Tests pass a prefix to build older files. */
+  steps?: readonly StoreStep[];
+  /** Clock used to name a corrupt file that is moved aside. */
+  now?: () => number;
+}
+
+export interface OpenedDatabase {
+  db: Database;
+  /** Things the user should be told, such as a corrupt file moved aside. */
+  notices: string[];
+  /** Schema version before opening (0 for a new file). */
+  previousVersion: number;
+}
+
+/**
+ * Opens (creating if needed) the workspace database: WAL, busy timeout, foreign keys, and the
+ * store schema brought up to date step by step, each step in an immediate transaction.
+ * A file newer than the code is refused with {@link StoreVersionError}; a corrupt file is renamed
+ * with a timestamp and a fresh one created, with a notice saying so.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): OpenedDatabase {
+  const steps = options.steps ?? STORE_STEPS;
+  const notices: string[] = [];
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  try {
+    const opened = openAndMigrate(file, steps, options);
+    return { ...opened, notices };
+  } catch (err) {
+    if (err instanceof StoreVersionError || !isCorruption(err) || file === ':memory:') throw err;
+    const stamp = new Date((options.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
+    const aside = `${file}.corrupt-${stamp}`;
+    renameSync(file, aside);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    }
+    notices.push(
+      `The Rebound database ${file} was corrupt (${(err as Error).message}). ` +
+        `It was kept as ${aside} and a new, empty database was created.`,
+    );
+    const opened = openAndMigrate(file, steps, options);
+    return { ...opened, notices };
+  }
+}
+
+function openAndMigrate(file: string, steps: readonly StoreStep[], options: OpenOptions) {
+  const Database = sqlite();
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    const previousVersion = db.pragma('user_version', { simple: true }) as number;
+    const latest = steps.length === 0 ? 0 : steps[steps.length - 1].version;
+    if (previousVersion > latest) throw new StoreVersionError(file, previousVersion, latest);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // A cheap check that the file really is a database before we write to it.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    for (const step of steps) {
+      if (step.version <= previousVersion) continue;
+      db.transaction(() => {
+        step.up(db);
+        db.pragma(`user_version = ${step.version}`);
+      }).immediate();
+    }
+    return { db, previousVersion };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
+}
