@@ -1,0 +1,209 @@
+import { existsSync, mkdirSync, writeFileSync, mkdtempSync, copyFileSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { run, spawnTracked, stop, onCleanup } from './processes';
+
+export const CODE_SERVER_VERSION = '4.100.3';
+export const VSCODE_VERSION = '1.100.3';
+const RIPGREP_CACHE = `vscode-ripgrep-cache-1.15.11`;
+const RIPGREP_ARCHIVE = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
+
+/** The cache folder for the test VS Code (reused across runs and clones). */
+export function cacheDir(): string {
+  const base = process.env.REBOUND_TEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rebound-test');
+  return join(base, `code-server-${CODE_SERVER_VERSION}`);
+}
+
+function log(msg: string): void {
+  process.stdout.write(`[harness] ${msg}\n`);
+}
+
+/**
+ * Installs code-server (which bundles VS Code 1.100.3) into the cache on first use and returns the
+ * path of its entry script. Offline-safe: ripgrep comes from Debian's /usr/bin/rg through the cache
+ * that @vscode/ripgrep's postinstall looks in before it tries to download.
+ */
+export async function ensureCodeServer(): Promise<string> {
+  const dir = cacheDir();
+  const entry = join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const marker = join(dir, '.installed');
+  if (existsSync(entry) && existsSync(marker)) return entry;
+
+  for (const tool of ['/usr/bin/rg']) {
+    if (!existsSync(tool)) throw new Error(`${tool} is missing: install the Debian package ripgrep (apt-get install ripgrep)`);
+  }
+  log(`installing code-server ${CODE_SERVER_VERSION} (VS Code ${VSCODE_VERSION}) into ${dir} (first run only, a few minutes)…`);
+  const started = Date.now();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'rebound-test-vscode', private: true }, null, 2));
+
+  // @vscode/ripgrep's postinstall looks for this archive before downloading from GitHub.
+  const rgCache = join(tmpdir(), RIPGREP_CACHE);
+  const archive = join(rgCache, RIPGREP_ARCHIVE);
+  if (!existsSync(archive)) {
+    mkdirSync(rgCache, { recursive: true });
+    const stage = mkdtempSync(join(tmpdir(), 'rb-rg-'));
+    copyFileSync('/usr/bin/rg', join(stage, 'rg'));
+    chmodSync(join(stage, 'rg'), 0o755);
+    await run('tar', ['-czf', archive, '-C', stage, 'rg'], { quiet: true });
+    rmSync(stage, { recursive: true, force: true });
+  }
+
+  const env = {
+    ...process.env,
+    npm_config_unsafe_perm: 'true',
+    npm_config_yes: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
+  await run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
+    cwd: dir,
+    env,
+    quiet: true,
+    timeoutMs: 15 * 60_000,
+  });
+  if (!existsSync(entry)) throw new Error(`code-server installed but ${entry} is missing`);
+  writeFileSync(marker, new Date().toISOString());
+  log(`code-server installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  return entry;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerOptions {
+  workspace: string;
+  port?: number;
+  /** Keep Workspace Trust on (only the trust tests want that). */
+  workspaceTrust?: boolean;
+  /** Extra user settings written to the fresh profile. */
+  settings?: Record<string, unknown>;
+  /** Extra environment for the server and its extension host. */
+  env?: Record<string, string>;
+  /** Reuse these folders instead of temporary ones (npm start keeps its profile). */
+  userDataDir?: string;
+  extensionsDir?: string;
+  /** VSIX files to install before starting. */
+  installExtensions?: string[];
+  /** Print the server's own log. */
+  verbose?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  userDataDir: string;
+  extensionsDir: string;
+  process: ChildProcess;
+  /** The server's output so far (for failure reports). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.enableExperiments': false,
+  'git.enabled': false,
+  'security.workspace.trust.startupPrompt': 'never',
+  'window.restoreWindows': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.colorTheme': 'Default Dark Modern',
+};
+
+export async function startCodeServer(options: ServerOptions): Promise<RunningServer> {
+  const entry = await ensureCodeServer();
+  const port = options.port ?? (await freePort());
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'rb-vscode-user-'));
+  const extensionsDir = options.extensionsDir ?? mkdtempSync(join(tmpdir(), 'rb-vscode-ext-'));
+  const temporary = [options.userDataDir ? undefined : userDataDir, options.extensionsDir ? undefined : extensionsDir].filter(
+    (d): d is string => !!d,
+  );
+  const settingsFile = join(userDataDir, 'User', 'settings.json');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  let existing: Record<string, unknown> = {};
+  try {
+    existing = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* a fresh profile */
+  }
+  writeFileSync(settingsFile, JSON.stringify({ ...DEFAULT_SETTINGS, ...existing, ...options.settings }, null, 2));
+
+  const baseArgs = ['--disable-telemetry', '--disable-update-check', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  for (const vsix of options.installExtensions ?? []) {
+    await run(process.execPath, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { quiet: !options.verbose, timeoutMs: 120_000 });
+  }
+  const args = [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...baseArgs];
+  if (!options.workspaceTrust) args.push('--disable-workspace-trust');
+  args.push(options.workspace);
+  let output = '';
+  const child = spawnTracked(process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+    if (options.verbose) process.stdout.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const url = `http://127.0.0.1:${port}`;
+  const server: RunningServer = {
+    url,
+    port,
+    userDataDir,
+    extensionsDir,
+    process: child,
+    log: () => output,
+    stop: async () => {
+      await stop(child);
+      for (const d of temporary) rmSync(d, { recursive: true, force: true });
+    },
+  };
+  const unregister = onCleanup(() => server.stop());
+  child.once('exit', () => unregister());
+  await waitForHttp(`${url}/healthz`, 60_000, child, () => output);
+  return server;
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode} before it was ready:\n${log().slice(-3000)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request(url, { timeout: 1000 }, (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 500) < 500);
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => {
+        req.destroy();
+        resolve(false);
+      });
+      req.end();
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms:\n${log().slice(-3000)}`);
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser } from './browser';
+import { startCodeServer, VSCODE_VERSION } from './codeServer';
+import type { PhaseResult } from './phase';
+import { ROOT, copyWorkspace } from './workspace';
+
+export interface IntegrationProfile {
+  name: string;
+  /** Fixture workspace folder (copied before the run). */
+  fixture: string;
+  /** Sub-folder of out/test/integration whose *.test.js run in this profile. */
+  suite: string;
+  workspaceTrust?: boolean;
+  settings?: Record<string, unknown>;
+}
+
+export const PROFILES: IntegrationProfile[] = [
+  { name: 'integration', fixture: 'test/fixtures/workspace', suite: 'suite' },
+];
+
+const TAG = '[rebound:test] ';
+const TIMEOUT_MS = Number(process.env.REBOUND_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
+
+/** Runs one profile's mocha suites inside a real VS Code extension host. */
+export async function runIntegration(profile: IntegrationProfile): Promise<PhaseResult> {
+  const workspace = copyWorkspace(profile.fixture);
+  const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
+  const resultsFile = join(resultsDir, 'results.json');
+  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace };
+  const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
+  try {
+    if (process.env.REBOUND_TEST_VSCODE === 'electron') {
+      await runElectron(workspace, testsPath, env, profile);
+    } else {
+      await runCodeServer(workspace, testsPath, env, profile);
+    }
+    if (!existsSync(resultsFile)) return { name: profile.name, passed: 0, failed: 1, errors: ['the test run wrote no results'] };
+    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; failures: Array<{ title: string }> };
+    return { name: profile.name, passed: r.passed, failed: r.failed, errors: r.failures.map((f) => f.title) };
+  } finally {
+    rmSync(resultsDir, { recursive: true, force: true });
+    rmSync(join(workspace, '..'), { recursive: true, force: true });
+  }
+}
+
+async function runCodeServer(workspace: string, testsPath: string, env: Record<string, string>, profile: IntegrationProfile) {
+  const server = await startCodeServer({ workspace, env, workspaceTrust: profile.workspaceTrust, settings: profile.settings });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    const exited = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    page.on('console', (msg) => {
+      const text = msg.text();
+      // The extension host's console arrives decorated ("%c INFO color: … [rebound:test] …").
+      const at = text.indexOf(TAG);
+      if (at >= 0) process.stdout.write(`  ${text.slice(at + TAG.length)}\n`);
+      else if (process.env.REBOUND_TEST_VERBOSE) process.stdout.write(`  [page] ${text}\n`);
+    });
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(ROOT)],
+      ['extensionTestsPath', remote(testsPath)],
+    ];
+    const url = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    await page.goto(url);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the integration run did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    });
+    try {
+      const code = await Promise.race([exited, timeout]);
+      process.stdout.write(`  (VS Code ${VSCODE_VERSION} via code-server: the test run exited with ${code})\n`);
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch (err) {
+    process.stdout.write(`  --- code-server log (tail) ---\n${server.log().slice(-4000)}\n`);
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+async function runElectron(workspace: string, testsPath: string, env: Record<string, string>, profile: IntegrationProfile) {
+  // Only where VS Code can be downloaded (a laptop, a hosted CI). better-sqlite3 must be built for
+  // that VS Code's Electron first: see README ("Running the suites in desktop VS Code").
+  const { runTests } = await import('@vscode/test-electron');
+  const launchArgs = [workspace, '--disable-extensions'];
+  if (!profile.workspaceTrust) launchArgs.push('--disable-workspace-trust');
+  await runTests({
+    version: process.env.REBOUND_TEST_VSCODE_VERSION ?? VSCODE_VERSION,
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: testsPath,
+    extensionTestsEnv: env,
+    launchArgs,
+  }).catch((err: unknown) => {
+    // A non-zero exit is reported through the results file; only a failure to launch is fatal.
+    if (!existsSync(env.REBOUND_TEST_RESULTS)) throw err;
+  });
+}

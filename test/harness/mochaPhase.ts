@@ -1,0 +1,34 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import type { PhaseResult } from './phase';
+
+export function findFiles(dir: string, suffix: string, out: string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findFiles(p, suffix, out);
+    else if (name.endsWith(suffix)) out.push(p);
+  }
+  return out;
+}
+
+/** Runs mocha in this process with the spec reporter and returns the counts. */
+export function runMocha(name: string, files: string[], options: Mocha.MochaOptions = {}): Promise<PhaseResult> {
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 10_000, ...options });
+  if (process.env.REBOUND_TEST_GREP) mocha.grep(process.env.REBOUND_TEST_GREP);
+  for (const f of files) mocha.addFile(f);
+  return new Promise((resolve) => {
+    const errors: string[] = [];
+    const runner = mocha.run(() => {
+      const stats = runner.stats!;
+      resolve({ name, passed: stats.passes, failed: stats.failures, errors });
+    });
+    runner.on('fail', (t) => errors.push(t.fullTitle()));
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The test harness behind `npm test`: unit tests (mocha in Node), integration tests (mocha inside
+ * a real VS Code extension host: code-server + Chromium here, @vscode/test-electron with
+ * REBOUND_TEST_VSCODE=electron) and UI tests (playwright-core driving the real workbench).
+ *
+ *   node out/test/harness/run.js [unit|integration|ui ...]
+ *
+ * Prints every suite's results and a closing `N passed, N failed` line; exits non-zero on any
+ * failure; stops every process it started, also after a failure, a timeout or Ctrl-C.
+ */
+import { join } from 'node:path';
+import { cleanupAll, installExitHandlers } from './processes';
+import { PROFILES, runIntegration } from './integration';
+import { findFiles, runMocha } from './mochaPhase';
+import type { PhaseResult } from './phase';
+import { ROOT } from './workspace';
+import { runUi } from './ui';
+
+type PhaseName = 'unit' | 'integration' | 'ui';
+const ALL: PhaseName[] = ['unit', 'integration', 'ui'];
+
+async function phase(name: string, fn: () => Promise<PhaseResult | PhaseResult[]>): Promise<PhaseResult[]> {
+  const started = Date.now();
+  process.stdout.write(`\n━━ ${name} ━━\n`);
+  try {
+    const r = await fn();
+    const list = Array.isArray(r) ? r : [r];
+    process.stdout.write(`━━ ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return list;
+  } catch (err) {
+    process.stdout.write(`✗ ${name} could not run: ${(err as Error)?.stack ?? String(err)}\n`);
+    return [{ name, passed: 0, failed: 1, errors: [`${name}: ${(err as Error)?.message ?? String(err)}`] }];
+  }
+}
+
+async function main(): Promise<number> {
+  installExitHandlers();
+  const wanted = process.argv.slice(2).filter((a): a is PhaseName => (ALL as string[]).includes(a));
+  const bad = process.argv.slice(2).filter((a) => !(ALL as string[]).includes(a));
+  if (bad.length) {
+    process.stderr.write(`unknown phase(s): ${bad.join(', ')} (expected ${ALL.join(', ')})\n`);
+    return 2;
+  }
+  const phases = wanted.length ? wanted : ALL;
+  const results: PhaseResult[] = [];
+  const started = Date.now();
+  if (phases.includes('unit')) {
+    results.push(...(await phase('unit', () => runMocha('unit', findFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')))));
+  }
+  if (phases.includes('integration')) {
+    for (const profile of PROFILES) results.push(...(await phase(profile.name, () => runIntegration(profile))));
+  }
+  if (phases.includes('ui')) {
+    results.push(...(await phase('ui', () => runUi())));
+  }
+  await cleanupAll();
+
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  process.stdout.write(`\nSummary (${((Date.now() - started) / 1000).toFixed(0)} s):\n`);
+  for (const r of results) {
+    process.stdout.write(`  ${r.name.padEnd(12)} ${r.passed} passed, ${r.failed} failed\n`);
+    for (const e of r.errors) process.stdout.write(`    ✗ ${e}\n`);
+  }
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err) => {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    await cleanupAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { launchBrowser } from './browser';
+import { startCodeServer } from './codeServer';
+import { findFiles, runMocha } from './mochaPhase';
+import type { PhaseResult } from './phase';
+import { ROOT, copyWorkspace } from './workspace';
+import { setSession } from '../ui/session';
+
+/** Runs the UI tests (playwright-core + Chromium) against the real workbench on the demo workspace. */
+export async function runUi(): Promise<PhaseResult> {
+  const workspace = copyWorkspace('demo');
+  const server = await startCodeServer({ workspace });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
+    const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    setSession({ server, browser, page, workspace, workbenchUrl, resultsDir: join(ROOT, 'test-results', 'ui') });
+    return await runMocha('ui', findFiles(join(ROOT, 'out', 'test', 'ui'), '.test.js'), { timeout: 120_000 });
+  } finally {
+    setSession(undefined);
+    await browser.close();
+    await server.stop();
+  }
+}
