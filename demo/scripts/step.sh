@@ -1,0 +1,3 @@
+#!/bin/sh
+# One step of the demo deploy (or its undo): prints what it does and succeeds.
+echo "[deploy] $1: done"

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import {
+  isWebviewMessage,
+  type DashboardData,
+  type HostMessage,
+  type IssueAction,
+  type IssueQuery,
+  type IssueRow,
+} from '../../shared/protocol';
+
+/** What the dashboard shows and does; the extension's services implement it over the store. */
+export interface DashboardSource {
+  data(): DashboardData;
+  issues(query: IssueQuery): { rows: IssueRow[]; total: number };
+  act(action: IssueAction, issueId: number): Promise<void>;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+export const DASHBOARD_VIEW_TYPE = 'rebound.dashboard';
+
+/**
+ * The dashboard webview: one panel at a time, restored after a reload through a serializer.
+ * CSP `default-src 'none'`, scripts only with a per-load nonce, resources only from media/ and
+ * dist/, and typed messages with a `ready` handshake: nothing is posted before the page asks.
+ */
+export class DashboardPanel implements vscode.Disposable {
+  private static current: DashboardPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private lastQuery: IssueQuery | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  static show(extensionUri: vscode.Uri, source: DashboardSource): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal();
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Rebound Dashboard', vscode.ViewColumn.Active, options(extensionUri));
+    return (DashboardPanel.current = new DashboardPanel(panel, extensionUri, source));
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: DashboardSource): DashboardPanel {
+    DashboardPanel.current?.dispose();
+    panel.webview.options = options(extensionUri);
+    return (DashboardPanel.current = new DashboardPanel(panel, extensionUri, source));
+  }
+
+  static get instance(): DashboardPanel | undefined {
+    return DashboardPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly source: DashboardSource,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'rebound.svg');
+    panel.webview.html = html(panel.webview, extensionUri);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      source.onDidChange(() => this.scheduleRefresh()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ type: 'trust', trusted: true })),
+    );
+  }
+
+  private post(message: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (!isWebviewMessage(m)) return;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({ type: 'trust', trusted: vscode.workspace.isTrusted });
+        this.post({ type: 'data', data: this.source.data() });
+        break;
+      case 'query': {
+        this.lastQuery = m.query;
+        const { rows, total } = this.source.issues(m.query);
+        this.post({ type: 'issues', query: m.query, rows, total });
+        break;
+      }
+      case 'action':
+        try {
+          await this.source.act(m.action, m.issueId);
+          this.post({ type: 'reply', id: m.id, ok: true });
+        } catch (err) {
+          this.post({ type: 'reply', id: m.id, ok: false, error: (err as Error).message });
+        }
+        break;
+    }
+  }
+
+  /** Coalesces bursts of store changes into one refresh. */
+  private scheduleRefresh(): void {
+    if (!this.ready || this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh();
+    }, 150);
+  }
+
+  refresh(): void {
+    if (!this.ready) return;
+    this.post({ type: 'data', data: this.source.data() });
+    if (this.lastQuery) {
+      const { rows, total } = this.source.issues(this.lastQuery);
+      this.post({ type: 'issues', query: this.lastQuery, rows, total });
+    }
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Rebound Dashboard</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
