@@ -18,6 +18,7 @@ export interface IntegrationProfile {
 
 export const PROFILES: IntegrationProfile[] = [
   { name: 'integration', fixture: 'test/fixtures/workspace', suite: 'suite' },
+  { name: 'restricted', fixture: 'test/fixtures/restricted', suite: 'restricted', workspaceTrust: true },
 ];
 
 const TAG = '[rebound:test] ';
