@@ -1,17 +1,141 @@
 import * as vscode from 'vscode';
+import { builtinGuidance } from '../engine/guidance';
+import { registerErrorCommands } from './commands/errors';
+import { registerResilienceCommands } from './commands/resilience';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
+import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
+import { ReboundSession } from './session';
+import { HealthStatusBar } from './statusBar';
+import { DeadLettersTreeProvider } from './views/deadLettersTree';
+import { errorsModel, toIssueDetail } from './views/errorsModel';
+import { ErrorsTreeProvider, type GroupBy } from './views/errorsTree';
+import { HealthTreeProvider } from './views/healthTree';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface ReboundApi {
   /** Milliseconds `activate` took (no database or disk work happens in it). */
   readonly activationTimeMs: number;
+  /** The session of the first workspace folder, if one is open (for tests and other extensions). */
+  readonly session: ReboundSession | undefined;
+  /** The view models and the status bar item, so integration tests can read what the user sees. */
+  readonly ui: ReboundUi | undefined;
+}
+
+export interface ReboundUi {
+  errors: ErrorsTreeProvider;
+  deadLetters: DeadLettersTreeProvider;
+  health: HealthTreeProvider;
+  statusBar: HealthStatusBar;
+  /** Recomputes badges and the status bar now (normally done on store changes). */
+  refresh(): void;
 }
 
 export function activate(context: vscode.ExtensionContext): ReboundApi {
   const started = performance.now();
-  registerFoundation(context);
+  const log = registerFoundation(context);
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  let session: ReboundSession | undefined;
+  let ui: ReboundUi | undefined;
+  if (folder) {
+    session = new ReboundSession(folder, log);
+    const views = registerViews(context, session, log);
+    ui = views.ui;
+    context.subscriptions.push(session, ...views.disposables);
+  }
   const activationTimeMs = performance.now() - started;
-  return { activationTimeMs };
+  log.info(`activated in ${activationTimeMs.toFixed(1)} ms`);
+  return { activationTimeMs, session, ui };
+}
+
+function registerViews(context: vscode.ExtensionContext, session: ReboundSession, log: vscode.LogOutputChannel): { ui: ReboundUi; disposables: vscode.Disposable[] } {
+  const errors = new ErrorsTreeProvider(() => {
+    const h = session.store();
+    return h ? errorsModel(h) : undefined;
+  });
+  errors.groupBy = vscode.workspace.getConfiguration('rebound', session.folder).get<GroupBy>('errors.groupBy', 'status');
+  const deadLetters = new DeadLettersTreeProvider(() => session.store()?.deadLetters);
+  const health = new HealthTreeProvider(() => {
+    const h = session.store();
+    if (!h) return undefined;
+    return {
+      report: () => h.errors.health(),
+      breakers: () =>
+        h.breakers.list().map((breaker) => ({
+          breaker,
+          retryAt: breaker.state === 'open' && breaker.snapshot.openedAt !== null && breaker.snapshot.breakMs !== null ? breaker.snapshot.openedAt + breaker.snapshot.breakMs : null,
+        })),
+    };
+  });
+  const errorsView = vscode.window.createTreeView('rebound.errors', { treeDataProvider: errors, showCollapseAll: true });
+  const deadLettersView = vscode.window.createTreeView('rebound.deadLetters', { treeDataProvider: deadLetters });
+  const healthView = vscode.window.createTreeView('rebound.health', { treeDataProvider: health });
+  const statusBar = new HealthStatusBar();
+  const source = dashboardSource(session, () => 0);
+
+  const refresh = () => {
+    errors.refresh();
+    deadLetters.refresh();
+    health.refresh();
+    const h = session.store();
+    void vscode.commands.executeCommand('setContext', 'rebound.hasStore', !!h);
+    const storeMessage = session.error ? `Rebound cannot open its database: ${session.error.message}` : undefined;
+    errorsView.message = storeMessage;
+    if (!h) {
+      statusBar.update(undefined);
+      errorsView.badge = undefined;
+      deadLettersView.badge = undefined;
+      return;
+    }
+    const open = h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0);
+    const dead = deadLetters.pendingCount();
+    errorsView.badge = open ? { value: open, tooltip: `${open} unresolved issue(s)` } : undefined;
+    deadLettersView.badge = dead ? { value: dead, tooltip: `${dead} dead letter(s) waiting for review` } : undefined;
+    const report = h.errors.health();
+    const breakers = h.breakers.countByState();
+    statusBar.update({
+      level: report.status,
+      openIssues: open,
+      openBreakers: breakers.open + breakers['half-open'] + breakers.isolated,
+      deadLetters: dead,
+      reasons: report.components.filter((c) => c.status !== 'healthy').map((c) => `${c.component}: ${c.reasons.join('; ')}`),
+    });
+  };
+
+  // The status bar shows the health summary once the workbench is idle, never during activation.
+  const idle = setTimeout(refresh, 1500);
+
+  const ui: ReboundUi = { errors, deadLetters, health, statusBar, refresh };
+  const disposables = [
+    errors,
+    deadLetters,
+    health,
+    errorsView,
+    deadLettersView,
+    healthView,
+    statusBar,
+    { dispose: () => clearTimeout(idle) },
+    session.onDidChange(refresh),
+    vscode.commands.registerCommand('rebound.refresh', () => {
+      session.reopen();
+      refresh();
+    }),
+    vscode.commands.registerCommand('rebound.openDashboard', () => DashboardPanel.show(context.extensionUri, source)),
+    vscode.commands.registerCommand('rebound.errors.reveal', async (issueId: number) => {
+      const issue = session.store()?.errors.getIssue(issueId);
+      if (!issue) return;
+      await vscode.commands.executeCommand('rebound.errors.focus');
+      await errorsView.reveal(errors.issueNode(toIssueDetail(issue)), { select: true, focus: true, expand: true });
+    }),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => {
+        DashboardPanel.revive(panel, context.extensionUri, source);
+      },
+    }),
+    ...registerErrorCommands({ session, tree: errors, guidance: () => builtinGuidance, retry: async () => undefined }),
+    ...registerResilienceCommands(session, log),
+  ];
+  return { ui, disposables };
 }
 
 export function deactivate(): void {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 
 export type Database = BetterSqlite3.Database;
-export type Statement<P extends unknown[] | {} = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+export type Statement<P extends unknown[] | object = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
 type DatabaseConstructor = typeof BetterSqlite3;
 
 /** better-sqlite3 could not be loaded: almost always a native binary built for another runtime. */

@@ -1,0 +1,296 @@
+import { isReboundError } from '../errors/reboundError';
+import type { Category, Severity } from '../errors/types';
+import { BUILTIN_RULES } from './builtinRules';
+import { codeAliases, compileRules, type CompiledRules, type ScanResult } from './compile';
+import { ruleFromUser, type MatchSpec, type Rule } from './rule';
+import type { UserRule } from './ruleSchema';
+
+/** What is known about a failure. Everything is optional; the classifier never throws on any of it. */
+export interface FailureInput {
+  message?: string;
+  /** The command's output (stdout and stderr), scanned once line by line. */
+  output?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** The thrown value: its code, HTTP status, message and cause chain are used. */
+  error?: unknown;
+  /** A Node error code or SQLite result code known separately from `error`. */
+  errorCode?: string;
+  httpStatus?: number;
+  component?: string;
+  task?: string;
+}
+
+export interface Classification {
+  code: string;
+  category: Category;
+  severity: Severity;
+  retryable: boolean;
+  /** The guidance catalog id (the code). */
+  guidance: string;
+  /** Which rule decided: `rules[i]` (user), `builtin:CODE`, `error` (the error's own class) or `fallback`. */
+  rule: string;
+  /** The line of text that matched, when a text condition decided (trimmed, at most 300 characters). */
+  evidence?: string;
+  /** A wait suggested by the failure itself (Retry-After, "retry in 30s", a Rebound error's hint). */
+  delayHintMs?: number;
+}
+
+interface Facts {
+  text: string;
+  exitCode?: number;
+  signal?: string;
+  codes: Map<string, number>;
+  statuses: Map<number, number>;
+  component?: string;
+  task?: string;
+  delayHintMs?: number;
+  /** A Rebound error's own classification, when it has a category. */
+  ownError?: Classification;
+  /** A Rebound error of category `unknown`: its code stands when no rule matches. */
+  ownFallback?: Pick<Classification, 'code' | 'severity' | 'retryable' | 'guidance'>;
+}
+
+const MAX_CAUSES = 8;
+
+/**
+ * Classifies failures with ordered rules: the user's rules first, then a Rebound error's own
+ * classification (when it is not `unknown`), then the built-in rules, then a fallback.
+ * Rules are compiled once per classifier; each call makes one pass over the text.
+ */
+export class Classifier {
+  private readonly user: CompiledRules;
+  private readonly builtin: CompiledRules;
+
+  constructor(userRules: readonly UserRule[] = [], builtinRules: readonly Rule[] = BUILTIN_RULES) {
+    const user: Rule[] = [];
+    userRules.forEach((u, i) => {
+      try {
+        user.push(ruleFromUser(u, i));
+      } catch {
+        // A rule that is not even shaped right is left out (config validation reports it).
+      }
+    });
+    this.user = compileRules(user);
+    this.builtin = builtinRules === BUILTIN_RULES ? builtinCompiled : compileRules(builtinRules);
+  }
+
+  /** Rules left out because they could not be compiled, with the reason. */
+  get problems(): string[] {
+    return [...this.user.problems, ...this.builtin.problems];
+  }
+
+  classify(input: FailureInput): Classification {
+    try {
+      return this.decide(input);
+    } catch {
+      return fallback(undefined);
+    }
+  }
+
+  private decide(input: FailureInput): Classification {
+    const facts = gather(input);
+    if (this.user.rules.length > 0) {
+      const hit = first(this.user, this.user.scan(facts.text), facts);
+      if (hit) return hit;
+    }
+    if (facts.ownError) return { ...facts.ownError, delayHintMs: facts.ownError.delayHintMs ?? facts.delayHintMs };
+    const scan = this.builtin.scan(facts.text);
+    const hit = first(this.builtin, scan, facts);
+    if (hit) return hit;
+    return fallback(facts, scan.delayHintMs);
+  }
+}
+
+const builtinCompiled: CompiledRules = compileRules(BUILTIN_RULES);
+
+/** A classifier with the built-in rules only. */
+export const defaultClassifier = new Classifier();
+
+export function createClassifier(userRules: readonly UserRule[] = []): Classifier {
+  return userRules.length === 0 ? defaultClassifier : new Classifier(userRules);
+}
+
+function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classification | undefined {
+  const codes = mergeCodes(facts.codes, scan.codes);
+  const statuses = mergeCodes(facts.statuses, scan.statuses);
+  for (let r = 0; r < compiled.rules.length; r++) {
+    const rule = compiled.rules[r];
+    for (let s = 0; s < rule.any.length; s++) {
+      const at = specMatch(rule.any[s], compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts, codes, statuses);
+      if (at === undefined) continue;
+      const c: Classification = {
+        code: rule.code,
+        category: rule.category,
+        severity: rule.severity,
+        retryable: rule.retryable,
+        guidance: rule.code,
+        rule: rule.id,
+      };
+      if (at >= 0) c.evidence = lineAt(facts.text, at);
+      const delay = scan.delayHintMs ?? facts.delayHintMs;
+      if (delay !== undefined) c.delayHintMs = delay;
+      return c;
+    }
+  }
+  return undefined;
+}
+
+function mergeCodes<K>(a: Map<K, number>, b: Map<K, number>): Map<K, number> {
+  if (a.size === 0) return b;
+  if (b.size === 0) return a;
+  const m = new Map(b);
+  for (const [k, v] of a) m.set(k, v);
+  return m;
+}
+
+/** -2: no match; -1: matched on structured facts; >= 0: matched on text at that offset. undefined: no match. */
+function specMatch(
+  spec: MatchSpec,
+  literalIds: number[],
+  patternId: number,
+  scan: ScanResult,
+  facts: Facts,
+  codes: Map<string, number>,
+  statuses: Map<number, number>,
+): number | undefined {
+  let at = -1;
+  const see = (pos: number) => {
+    if (pos >= 0 && (at < 0 || pos < at)) at = pos;
+  };
+  if (spec.component !== undefined && spec.component !== facts.component) return undefined;
+  if (spec.task !== undefined && spec.task !== facts.task) return undefined;
+  if (spec.exitCode && (facts.exitCode === undefined || !spec.exitCode.includes(facts.exitCode))) return undefined;
+  if (spec.signal && (facts.signal === undefined || !spec.signal.includes(facts.signal))) return undefined;
+  if (spec.errorCode) {
+    let found = false;
+    for (const c of spec.errorCode) {
+      const pos = codes.get(c);
+      if (pos !== undefined) {
+        found = true;
+        see(pos);
+      }
+    }
+    if (!found) return undefined;
+  }
+  if (spec.httpStatus) {
+    let found = false;
+    for (const s of spec.httpStatus) {
+      const pos = statuses.get(s);
+      if (pos !== undefined) {
+        found = true;
+        see(pos);
+      }
+    }
+    if (!found) return undefined;
+  }
+  if (literalIds.length > 0) {
+    let found = false;
+    for (const id of literalIds) {
+      const pos = scan.conditionAt[id];
+      if (pos >= 0) {
+        found = true;
+        see(pos);
+      }
+    }
+    if (!found) return undefined;
+  }
+  if (patternId >= 0) {
+    const pos = scan.conditionAt[patternId];
+    if (pos < 0) return undefined;
+    see(pos);
+  }
+  return at;
+}
+
+function lineAt(text: string, at: number): string {
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  let end = text.indexOf('\n', at);
+  if (end < 0) end = text.length;
+  const line = text.slice(start, Math.min(end, start + 300)).trim();
+  return line;
+}
+
+function fallback(facts: Facts | undefined, delay?: number): Classification {
+  const exec = facts !== undefined && ((facts.exitCode !== undefined && facts.exitCode !== 0) || facts.signal !== undefined);
+  const c: Classification = exec
+    ? { code: 'RB-EXEC-001', category: 'unknown', severity: 'HIGH', retryable: false, guidance: 'RB-EXEC-001', rule: 'fallback' }
+    : { code: 'RB-UNKNOWN-001', category: 'unknown', severity: 'MEDIUM', retryable: false, guidance: 'RB-UNKNOWN-001', rule: 'fallback' };
+  if (facts?.ownFallback) Object.assign(c, facts.ownFallback);
+  const d = delay ?? facts?.delayHintMs;
+  if (d !== undefined) c.delayHintMs = d;
+  return c;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+
+/** Collects the structured facts (codes, statuses, exit code, signal, messages) without ever throwing. */
+function gather(input: FailureInput): Facts {
+  const texts: string[] = [];
+  const facts: Facts = { text: '', codes: new Map(), statuses: new Map() };
+  const addCode = (c: unknown) => {
+    if (typeof c === 'string' && c.length > 0 && c.length < 80) for (const a of codeAliases(c)) if (!facts.codes.has(a)) facts.codes.set(a, -1);
+  };
+  const addStatus = (s: unknown) => {
+    const n = int(s);
+    if (n !== undefined && n >= 100 && n <= 599 && !facts.statuses.has(n)) facts.statuses.set(n, -1);
+  };
+  const msg = str(input.message);
+  if (msg) texts.push(msg);
+  facts.exitCode = int(input.exitCode);
+  facts.signal = str(input.signal);
+  facts.component = str(input.component);
+  facts.task = str(input.task);
+  addCode(input.errorCode);
+  addStatus(input.httpStatus);
+
+  let e: unknown = input.error;
+  const seen = new Set<unknown>();
+  for (let depth = 0; depth < MAX_CAUSES && e !== undefined && e !== null && !seen.has(e); depth++) {
+    seen.add(e);
+    if (typeof e === 'string') {
+      texts.push(e);
+      break;
+    }
+    if (typeof e !== 'object') break;
+    const o = e as Record<string, unknown>;
+    const m = safe(() => str(o.message));
+    if (m && m !== msg) texts.push(m);
+    addCode(safe(() => o.code));
+    addStatus(safe(() => o.status));
+    addStatus(safe(() => o.statusCode));
+    addStatus(safe(() => (o.response as Record<string, unknown> | undefined)?.status));
+    if (isReboundError(e)) {
+      const re = e;
+      const ctx = safe(() => re.context) ?? {};
+      if (facts.exitCode === undefined) facts.exitCode = int(ctx.exitCode);
+      if (facts.signal === undefined) facts.signal = str(ctx.signal);
+      if (facts.component === undefined) facts.component = str(ctx.component);
+      if (facts.task === undefined) facts.task = str(ctx.task);
+      if (typeof ctx.delayHintMs === 'number' && facts.delayHintMs === undefined) facts.delayHintMs = ctx.delayHintMs;
+      if (depth === 0 && e.category !== 'unknown') {
+        facts.ownError = { code: e.code, category: e.category, severity: e.severity, retryable: e.retryable, guidance: e.guidance, rule: 'error' };
+        if (facts.delayHintMs !== undefined) facts.ownError.delayHintMs = facts.delayHintMs;
+      } else if (depth === 0) {
+        facts.ownFallback = { code: e.code, severity: e.severity, retryable: e.retryable, guidance: e.guidance };
+      }
+    } else {
+      if (facts.exitCode === undefined) facts.exitCode = int(safe(() => o.exitCode));
+      if (facts.signal === undefined) facts.signal = str(safe(() => o.signal));
+    }
+    e = safe(() => o.cause);
+  }
+  const out = str(input.output);
+  if (out) texts.push(out);
+  facts.text = texts.join('\n');
+  return facts;
+}
+
+function safe<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}

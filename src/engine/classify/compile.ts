@@ -1,0 +1,234 @@
+import { AhoCorasick, isAsciiKey } from './ahoCorasick';
+import type { Rule } from './rule';
+
+/** What one pass over the text found. Offsets are into the text; -1 means not found. */
+export interface ScanResult {
+  /** For each text condition id, the offset of its first match, or -1. */
+  conditionAt: Int32Array;
+  /** Error codes (Node, SQLite, base and extended) seen as words, with their first offset. */
+  codes: Map<string, number>;
+  statuses: Map<number, number>;
+  delayHintMs?: number;
+}
+
+/** A rule set compiled once. */
+export interface CompiledRules {
+  rules: readonly Rule[];
+  /** For rule r, spec s: the text condition ids of its output literals (any of). */
+  literalIds: number[][][];
+  /** For rule r, spec s: the text condition id of its pattern (or line pattern), or -1. */
+  patternIds: number[][];
+  conditionCount: number;
+  scan(text: string): ScanResult;
+  /** Rules that could not be compiled (a bad regular expression) and were left out, with the reason. */
+  problems: string[];
+}
+
+/** Extended SQLite codes (SQLITE_CONSTRAINT_UNIQUE) also count as their base code (SQLITE_CONSTRAINT). */
+export function codeAliases(code: string): string[] {
+  if (code.startsWith('SQLITE_')) {
+    const second = code.indexOf('_', 7);
+    if (second > 0) return [code, code.slice(0, second)];
+  }
+  return [code];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+// Structural verifiers, run on a line holding one of their triggers.
+const HTTP =
+  /(?:\bHTTP(?:\/\d(?:\.\d)?)?"?\s+|\bstatus(?:[ _-]?code)?"?\s*[:=]?\s*|\b(?:returned|responded with|received)\s+)([1-5]\d\d)\b/gi;
+const HTTP_TRIGGERS = ['http', 'status', 'returned', 'responded with', 'received'];
+const RETRY_AFTER =
+  /\bretry-after"?\s*[:=]\s*"?(\d+)\b|\bretry (?:again )?(?:after|in) (\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b/gi;
+const UNIT_MS: Record<string, number> = {
+  ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
+};
+
+type Key =
+  | { kind: 'literal'; id: number }
+  | { kind: 'code'; code: string }
+  | { kind: 'sqlite' }
+  | { kind: 'verify'; verifier: number };
+
+interface Verifier {
+  run(line: string, lineStart: number, found: ScanState): void;
+}
+
+interface ScanState extends ScanResult {
+  checkedLine: Int32Array;
+}
+
+/**
+ * Compiles rules once into one case-insensitive multi-keyword automaton: output literals, error
+ * codes, and the trigger words of line patterns, HTTP statuses and Retry-After hints. Classifying
+ * is then one pass over the text; a line is only handed to a regular expression when it holds a
+ * trigger. User `pattern`s (which name no trigger) and non-ASCII literals are searched with one
+ * extra expression each, only when a rule has them.
+ */
+export function compileRules(rules: readonly Rule[]): CompiledRules {
+  const problems: string[] = [];
+  const keys: string[] = [];
+  const keyInfo: Key[] = [];
+  const addKey = (text: string, key: Key) => {
+    keys.push(text);
+    keyInfo.push(key);
+  };
+  const verifiers: Verifier[] = [];
+  const addVerifier = (v: Verifier, triggers: readonly string[]) => {
+    const id = verifiers.push(v) - 1;
+    for (const t of triggers) addKey(t, { kind: 'verify', verifier: id });
+  };
+  const separate: Array<{ id: number; re: RegExp }> = [];
+  const literalIndex = new Map<string, number>();
+  const patternIndex = new Map<string, number>();
+  const codes = new Set<string>();
+  let conditionCount = 0;
+  const kept: Rule[] = [];
+  const literalIds: number[][][] = [];
+  const patternIds: number[][] = [];
+
+  for (const rule of rules) {
+    const lits: number[][] = [];
+    const pats: number[] = [];
+    let ok = true;
+    for (const spec of rule.any) {
+      const ids: number[] = [];
+      for (const lit of spec.output ?? []) {
+        const norm = lit.toLowerCase();
+        let id = literalIndex.get(norm);
+        if (id === undefined) {
+          id = conditionCount++;
+          literalIndex.set(norm, id);
+          if (isAsciiKey(lit)) addKey(norm, { kind: 'literal', id });
+          else separate.push({ id, re: new RegExp(escape(lit), 'gi') });
+        }
+        ids.push(id);
+      }
+      for (const c of spec.errorCode ?? []) codes.add(c);
+      let pid = -1;
+      const source = spec.line?.pattern ?? spec.pattern;
+      if (source !== undefined) {
+        const key = `${spec.line ? 'line' : 'text'}:${source}:${spec.line?.triggers.join('\u0000') ?? ''}`;
+        const existing = patternIndex.get(key);
+        if (existing !== undefined) pid = existing;
+        else {
+          try {
+            if (spec.line) {
+              const triggers = spec.line.triggers.filter(isAsciiKey);
+              if (triggers.length !== spec.line.triggers.length || triggers.length === 0) throw new Error('line pattern triggers must be printable ASCII');
+              const re = new RegExp(source, 'i');
+              const id = conditionCount;
+              addVerifier(
+                {
+                  run(line, lineStart, found) {
+                    if (found.conditionAt[id] >= 0) return;
+                    const m = re.exec(line);
+                    if (m) found.conditionAt[id] = lineStart + m.index;
+                  },
+                },
+                triggers,
+              );
+            } else separate.push({ id: conditionCount, re: new RegExp(source, 'gm') });
+            pid = conditionCount++;
+            patternIndex.set(key, pid);
+          } catch (err) {
+            problems.push(`${rule.id}: ${(err as Error).message}`);
+            ok = false;
+          }
+        }
+      }
+      lits.push(ids);
+      pats.push(pid);
+    }
+    if (!ok) continue;
+    kept.push(rule);
+    literalIds.push(lits);
+    patternIds.push(pats);
+  }
+
+  for (const c of codes) {
+    if (c.startsWith('SQLITE_')) continue;
+    if (isAsciiKey(c)) addKey(c.toLowerCase(), { kind: 'code', code: c });
+  }
+  addKey('sqlite_', { kind: 'sqlite' });
+  addVerifier(
+    {
+      run(line, lineStart, found) {
+        HTTP.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = HTTP.exec(line)) !== null) {
+          const s = Number(m[1]);
+          if (!found.statuses.has(s)) found.statuses.set(s, lineStart + m.index);
+        }
+      },
+    },
+    HTTP_TRIGGERS,
+  );
+  addVerifier(
+    {
+      run(line, _lineStart, found) {
+        RETRY_AFTER.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = RETRY_AFTER.exec(line)) !== null) {
+          const ms = m[1] !== undefined ? Number(m[1]) * 1000 : Math.round(Number(m[2]) * (UNIT_MS[m[3].toLowerCase()] ?? 1000));
+          if (Number.isFinite(ms)) found.delayHintMs = Math.max(found.delayHintMs ?? 0, ms);
+        }
+      },
+    },
+    ['retry'],
+  );
+
+  const automaton = new AhoCorasick(keys);
+  const verifierCount = verifiers.length;
+
+  const scan = (text: string): ScanResult => {
+    const found: ScanState = {
+      conditionAt: new Int32Array(conditionCount).fill(-1),
+      codes: new Map(),
+      statuses: new Map(),
+      checkedLine: new Int32Array(verifierCount).fill(-1),
+    };
+    automaton.scan(text, (k, start, end) => {
+      const key = keyInfo[k];
+      switch (key.kind) {
+        case 'literal':
+          if (found.conditionAt[key.id] < 0) found.conditionAt[key.id] = start;
+          return;
+        case 'code':
+          if ((start === 0 || !isWord(text.charCodeAt(start - 1))) && (end >= text.length || !isWord(text.charCodeAt(end))) && !found.codes.has(key.code)) {
+            found.codes.set(key.code, start);
+          }
+          return;
+        case 'sqlite': {
+          if (start > 0 && isWord(text.charCodeAt(start - 1))) return;
+          let j = end;
+          while (j < text.length && isWord(text.charCodeAt(j))) j++;
+          if (j === end || j - start > 64) return;
+          for (const c of codeAliases(text.slice(start, j).toUpperCase())) if (codes.has(c) && !found.codes.has(c)) found.codes.set(c, start);
+          return;
+        }
+        case 'verify': {
+          const lineStart = text.lastIndexOf('\n', start) + 1;
+          if (found.checkedLine[key.verifier] === lineStart) return;
+          found.checkedLine[key.verifier] = lineStart;
+          let lineEnd = text.indexOf('\n', end);
+          if (lineEnd < 0) lineEnd = text.length;
+          verifiers[key.verifier].run(text.slice(lineStart, lineEnd), lineStart, found);
+          return;
+        }
+      }
+    });
+    for (const { id, re } of separate) {
+      if (found.conditionAt[id] >= 0) continue;
+      re.lastIndex = 0;
+      const m = re.exec(text);
+      if (m) found.conditionAt[id] = m.index;
+    }
+    return { conditionAt: found.conditionAt, codes: found.codes, statuses: found.statuses, delayHintMs: found.delayHintMs };
+  };
+
+  return { rules: kept, literalIds, patternIds, conditionCount, scan, problems };
+}

@@ -1,0 +1,13 @@
+export * from './types';
+export {
+  ReboundError,
+  REBOUND_ERROR_BRAND,
+  isReboundError,
+  isKind,
+  serializeError,
+  deserializeError,
+  type ReboundErrorOptions,
+  type SerializedError,
+} from './reboundError';
+export * from './kinds';
+export { toReboundError } from './toReboundError';

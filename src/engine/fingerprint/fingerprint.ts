@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { normalizeMessage } from './normalize';
+import { topWorkspaceFrame, type StackFrame } from './stackFrame';
+
+export interface FingerprintInput {
+  code: string;
+  message: string;
+  stack?: string;
+  /** Tool output, searched for a workspace frame when the stack has none. */
+  output?: string;
+  task?: string;
+  migration?: string;
+  component?: string;
+  workspaceRoot?: string;
+}
+
+export interface FingerprintResult {
+  /** 32 hex characters: equal for repeats of the same failure. */
+  fingerprint: string;
+  normalized: string;
+  frame?: StackFrame;
+  /** Where the failure is (Sentry's culprit): the frame, else the task, migration or component. */
+  culprit: string;
+  /** A short title for the issue: the first line of the message. */
+  title: string;
+}
+
+/**
+ * Groups failures: the code and where it happened (task, migration or component), plus the top
+ * in-workspace stack frame (file and function, not the line, so edits do not split issues) when
+ * there is one, else the normalised message.
+ */
+export function fingerprint(input: FingerprintInput): FingerprintResult {
+  const normalized = normalizeMessage(input.message, input.workspaceRoot);
+  const frame = topWorkspaceFrame(input.stack, input.workspaceRoot) ?? topWorkspaceFrame(input.output, input.workspaceRoot);
+  const scope = input.task !== undefined ? `task:${input.task}` : input.migration !== undefined ? `migration:${input.migration}` : `component:${input.component ?? ''}`;
+  const where = frame ? `frame:${frame.file}#${frame.function ?? ''}` : `message:${normalized}`;
+  const fingerprint = createHash('sha1').update(`${input.code}\u0000${scope}\u0000${where}`).digest('hex').slice(0, 32);
+  const culprit = frame
+    ? `${frame.file}${frame.function ? ` in ${frame.function}` : ''}`
+    : input.task !== undefined
+      ? `task ${input.task}`
+      : input.migration !== undefined
+        ? `migration ${input.migration}`
+        : (input.component ?? '');
+  const firstLine = (input.message ?? '').split('\n', 1)[0].trim();
+  const title = (firstLine || input.code).slice(0, 200);
+  const result: FingerprintResult = { fingerprint, normalized, culprit, title };
+  if (frame) result.frame = frame;
+  return result;
+}

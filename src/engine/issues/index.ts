@@ -1,0 +1,2 @@
+export * from './issueState';
+export { retentionSchema, DEFAULT_RETENTION, type RetentionConfig } from './retentionSchema';

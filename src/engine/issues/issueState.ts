@@ -1,0 +1,162 @@
+export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
+export type IssueSubstatus = 'new' | 'ongoing' | 'regressed' | 'escalating';
+
+/** How long an ignored issue stays ignored: forever, for N more events, or until a date. */
+export type IgnoreCondition = { mode: 'forever' } | { mode: 'count'; count: number } | { mode: 'until'; until: number };
+
+export type IgnoreState = { mode: 'forever' } | { mode: 'count'; remaining: number } | { mode: 'until'; until: number };
+
+/** The triage state of one issue (plain JSON; the store keeps it in columns). */
+export interface IssueState {
+  status: IssueStatus;
+  substatus: IssueSubstatus;
+  /** When the substatus last changed. */
+  substatusSince: number;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  resolvedAt?: number;
+  resolvedBy?: string;
+  ignore?: IgnoreState;
+  /** Start of the current rate window and the events in it (also used for flood control). */
+  windowStart: number;
+  windowCount: number;
+  /** Usual events per window (exponentially weighted), once a window has closed. */
+  baselineRate?: number;
+}
+
+export interface IssuePolicy {
+  /** Length of a rate window (default one hour). */
+  windowMs: number;
+  /** How long an issue stays `new` (or `regressed`) before it becomes `ongoing` (default 7 days). */
+  newPeriodMs: number;
+  /** Escalating when a window has more than `escalationFactor` x the usual rate ... */
+  escalationFactor: number;
+  /** ... and more than this many events. */
+  escalationMinEvents: number;
+  /** Weight of the latest window in the usual rate (0..1). */
+  baselineWeight: number;
+}
+
+export const DEFAULT_ISSUE_POLICY: IssuePolicy = {
+  windowMs: 3_600_000,
+  newPeriodMs: 7 * 86_400_000,
+  escalationFactor: 5,
+  escalationMinEvents: 10,
+  baselineWeight: 0.3,
+};
+
+/** What an event or an action did to an issue, for notifications and views. */
+export type IssueTransition = 'created' | 'regressed' | 'escalated' | 'deescalated' | 'unignored' | 'aged' | 'resolved' | 'ignored' | 'reopened';
+
+export interface Applied {
+  state: IssueState;
+  transitions: IssueTransition[];
+}
+
+/** A new issue for its first event. */
+export function createIssueState(time: number, policy: IssuePolicy = DEFAULT_ISSUE_POLICY): IssueState {
+  return {
+    status: 'unresolved',
+    substatus: 'new',
+    substatusSince: time,
+    firstSeen: time,
+    lastSeen: time,
+    count: 1,
+    windowStart: time - (time % policy.windowMs),
+    windowCount: 1,
+  };
+}
+
+/**
+ * One more event of the issue: counts and the rate window move on; a resolved issue reopens as
+ * regressed; an ignored one comes back when its condition is met; an unresolved one escalates
+ * when its rate jumps well above its usual level and ages from new to ongoing.
+ */
+export function applyEvent(prev: IssueState, time: number, policy: IssuePolicy = DEFAULT_ISSUE_POLICY): Applied {
+  const s: IssueState = { ...prev, ignore: prev.ignore && { ...prev.ignore } };
+  const transitions: IssueTransition[] = [];
+  const set = (status: IssueStatus, substatus: IssueSubstatus, t: IssueTransition) => {
+    s.status = status;
+    if (s.substatus !== substatus) {
+      s.substatus = substatus;
+      s.substatusSince = time;
+    }
+    transitions.push(t);
+  };
+  s.count = prev.count + 1;
+  s.lastSeen = Math.max(prev.lastSeen, time);
+  s.firstSeen = Math.min(prev.firstSeen, time);
+
+  if (time >= s.windowStart + policy.windowMs) {
+    const k = Math.floor((time - s.windowStart) / policy.windowMs);
+    const a = policy.baselineWeight;
+    let rate = s.baselineRate === undefined ? s.windowCount : s.baselineRate * (1 - a) + s.windowCount * a;
+    rate *= Math.pow(1 - a, k - 1);
+    s.baselineRate = rate;
+    s.windowStart += k * policy.windowMs;
+    s.windowCount = 0;
+    if (s.substatus === 'escalating' && s.status === 'unresolved') set('unresolved', 'ongoing', 'deescalated');
+  }
+  s.windowCount += 1;
+
+  if (s.status === 'resolved') {
+    set('unresolved', 'regressed', 'regressed');
+    delete s.resolvedAt;
+    delete s.resolvedBy;
+  } else if (s.status === 'ignored' && s.ignore) {
+    const ig = s.ignore;
+    if (ig.mode === 'count') {
+      ig.remaining -= 1;
+      if (ig.remaining <= 0) {
+        delete s.ignore;
+        set('unresolved', 'escalating', 'unignored');
+      }
+    } else if (ig.mode === 'until' && time >= ig.until) {
+      delete s.ignore;
+      set('unresolved', 'ongoing', 'unignored');
+    }
+  } else if (s.status === 'unresolved') {
+    const limit = Math.max(policy.escalationMinEvents, policy.escalationFactor * (s.baselineRate ?? 0));
+    if (s.substatus !== 'escalating' && s.baselineRate !== undefined && s.windowCount > limit) {
+      set('unresolved', 'escalating', 'escalated');
+    } else if ((s.substatus === 'new' || s.substatus === 'regressed') && time - s.substatusSince >= policy.newPeriodMs) {
+      set('unresolved', 'ongoing', 'aged');
+    }
+  }
+  return { state: s, transitions };
+}
+
+export function resolveIssue(prev: IssueState, time: number, by?: string): Applied {
+  const s: IssueState = { ...prev, status: 'resolved', resolvedAt: time };
+  delete s.ignore;
+  if (by !== undefined) s.resolvedBy = by;
+  else delete s.resolvedBy;
+  return { state: s, transitions: ['resolved'] };
+}
+
+export function ignoreIssue(prev: IssueState, condition: IgnoreCondition): Applied {
+  const s: IssueState = { ...prev, status: 'ignored' };
+  delete s.resolvedAt;
+  delete s.resolvedBy;
+  s.ignore =
+    condition.mode === 'count'
+      ? { mode: 'count', remaining: Math.max(1, Math.floor(condition.count)) }
+      : condition.mode === 'until'
+        ? { mode: 'until', until: condition.until }
+        : { mode: 'forever' };
+  return { state: s, transitions: ['ignored'] };
+}
+
+/** Back to unresolved by hand; the substatus becomes ongoing. */
+export function reopenIssue(prev: IssueState, time: number): Applied {
+  const s: IssueState = { ...prev, status: 'unresolved' };
+  delete s.ignore;
+  delete s.resolvedAt;
+  delete s.resolvedBy;
+  if (s.substatus !== 'ongoing') {
+    s.substatus = 'ongoing';
+    s.substatusSince = time;
+  }
+  return { state: s, transitions: ['reopened'] };
+}

@@ -1,0 +1,1 @@
+export { redact, redactOptional, REDACTED } from './redact';

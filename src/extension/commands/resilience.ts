@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { circuitBreaker, retryHandlers, type DeadLetter } from '../../engine/resilience';
+import type { ReboundSession } from '../session';
+import { requireTrust } from '../trust';
+import type { HealthNode } from '../views/healthTree';
+
+/** Dead-letter and circuit-breaker commands (Dead Letters and Health views, palette). */
+export function registerResilienceCommands(session: ReboundSession, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  const repo = () => {
+    const h = session.store();
+    if (!h) throw new Error('no dead letters have been recorded in this workspace yet');
+    return h.deadLetters;
+  };
+  const entryOf = async (arg: unknown): Promise<DeadLetter | undefined> => {
+    const id = typeof arg === 'number' ? arg : (arg as DeadLetter | undefined)?.id;
+    if (id !== undefined) return repo().get(id);
+    const items = repo().list({ states: ['pending'], limit: 500 });
+    const pick = await vscode.window.showQuickPick(
+      items.map((d) => ({ label: d.operation, description: `${d.code} · #${d.id}`, detail: d.message.split('\n')[0], d })),
+      { title: 'Dead letter', matchOnDescription: true },
+    );
+    return pick?.d;
+  };
+  const retryOne = async (entry: DeadLetter, signal: AbortSignal) => {
+    const handler = retryHandlers.require(entry.kind);
+    return repo().retry(entry.id, (e) => handler(e, { root: session.folder.uri.fsPath, signal }));
+  };
+
+  const breakerKey = (arg: unknown): string | undefined => {
+    const n = arg as HealthNode | undefined;
+    return n?.kind === 'breaker' ? n.breaker.key : typeof arg === 'string' ? arg : undefined;
+  };
+  const updateBreaker = async (arg: unknown, change: 'reset' | 'isolate') => {
+    const h = session.store();
+    if (!h) return;
+    let key = breakerKey(arg);
+    if (!key) key = (await vscode.window.showQuickPick(h.breakers.list().map((b) => ({ label: b.key, description: b.state }))))?.label;
+    if (!key) return;
+    const breaker = circuitBreaker({ name: key, initialState: h.breakers.load(key) });
+    if (change === 'reset') breaker.reset();
+    else breaker.isolate();
+    h.breakers.save(key, breaker.toJSON());
+    log.info(`breaker ${key}: ${change === 'reset' ? 'reset to closed' : 'isolated (held open)'} from VS Code`);
+    session.fireChanged();
+  };
+
+  return [
+    vscode.commands.registerCommand('rebound.deadLetter.retry', async (arg: unknown) => {
+      if (!(await requireTrust('retry dead letters'))) return;
+      const entry = await entryOf(arg);
+      if (!entry) return;
+      const result = await vscode.window.withProgress(
+        { location: { viewId: 'rebound.deadLetters' }, title: `Retrying ${entry.operation}`, cancellable: true },
+        (_p, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
+          return retryOne(entry, ac.signal);
+        },
+      );
+      session.fireChanged();
+      if (result.ok) void vscode.window.showInformationMessage(`Rebound: ${entry.operation} succeeded; the dead letter is resolved.`);
+      else void vscode.window.showWarningMessage(`Rebound: ${entry.operation} failed again: ${(result.error as Error | undefined)?.message ?? 'unknown error'}`);
+    }),
+    vscode.commands.registerCommand('rebound.deadLetter.retryAll', async () => {
+      if (!(await requireTrust('retry dead letters'))) return;
+      const pending = repo().count({ states: ['pending'] });
+      if (!pending) return;
+      const go = await vscode.window.showWarningMessage(`Retry all ${pending} pending dead letter(s)?`, { modal: true }, 'Retry All');
+      if (go !== 'Retry All') return;
+      const result = await vscode.window.withProgress(
+        { location: { viewId: 'rebound.deadLetters' }, title: 'Retrying dead letters', cancellable: true },
+        (_p, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
+          return repo().retryAll({ states: ['pending'] }, (e) => retryHandlers.require(e.kind)(e, { root: session.folder.uri.fsPath, signal: ac.signal }), { signal: ac.signal });
+        },
+      );
+      session.fireChanged();
+      void vscode.window.showInformationMessage(`Rebound: retried ${result.selected - result.skipped} dead letter(s): ${result.succeeded} succeeded, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ""}.`);
+    }),
+    vscode.commands.registerCommand('rebound.deadLetter.discard', async (arg: unknown) => {
+      const entry = await entryOf(arg);
+      if (!entry) return;
+      repo().discard(entry.id, 'discarded from VS Code');
+      session.fireChanged();
+    }),
+    vscode.commands.registerCommand('rebound.deadLetter.resolve', async (arg: unknown) => {
+      const entry = await entryOf(arg);
+      if (!entry) return;
+      repo().resolve(entry.id, 'resolved from VS Code');
+      session.fireChanged();
+    }),
+    vscode.commands.registerCommand('rebound.breaker.reset', (arg: unknown) => updateBreaker(arg, 'reset')),
+    vscode.commands.registerCommand('rebound.breaker.isolate', (arg: unknown) => updateBreaker(arg, 'isolate')),
+  ];
+}

@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import type { DashboardData, IssueAction, IssueQuery, IssueRow } from '../../shared/protocol';
+import type { ReboundSession } from '../session';
+import type { DashboardSource } from './panel';
+
+const EMPTY: DashboardData['kpis'] = {
+  openIssues: 0,
+  events24h: 0,
+  retrySuccessRate: null,
+  transientRecoveryRate: null,
+  deadLetters: 0,
+  openBreakers: 0,
+  pendingMigrations: 0,
+};
+
+/** The dashboard's data over the workspace store: statistics come from counters, never a scan. */
+export function dashboardSource(session: ReboundSession, pendingMigrations: () => number): DashboardSource {
+  return {
+    onDidChange: session.onDidChange,
+    data(): DashboardData {
+      const now = Date.now();
+      const h = session.store();
+      if (!h) return { generatedAt: now, kpis: { ...EMPTY, pendingMigrations: pendingMigrations() }, hourly: [], categories: [], topIssues: [], attempts: { success: 0, failure: 0, cancelled: 0 } };
+      const s = h.errors.statistics();
+      const breakers = h.breakers.countByState();
+      const attempts = h.attempts.summary({ since: now - 30 * 86_400_000 });
+      return {
+        generatedAt: now,
+        kpis: {
+          openIssues: s.totals.unresolved,
+          events24h: s.totals.events24h,
+          retrySuccessRate: s.retry?.successRate ?? null,
+          transientRecoveryRate: s.retry?.transientRecoveryRate ?? null,
+          deadLetters: h.deadLetters.count({ states: ['pending', 'requeued'] }),
+          openBreakers: breakers.open + breakers['half-open'] + breakers.isolated,
+          pendingMigrations: pendingMigrations(),
+        },
+        hourly: s.hourly.map((b) => ({ start: b.start, counts: b.counts })),
+        categories: (Object.entries(s.byCategory) as Array<[DashboardData['categories'][number]['category'], number]>)
+          .filter(([, n]) => n > 0)
+          .map(([category, count]) => ({ category, count })),
+        topIssues: s.topIssues.map((t) => ({ id: t.id, title: t.title, count: t.count })),
+        attempts: { success: attempts.successes, failure: attempts.failures, cancelled: attempts.cancelled },
+      };
+    },
+    issues(q: IssueQuery): { rows: IssueRow[]; total: number } {
+      const h = session.store();
+      if (!h) return { rows: [], total: 0 };
+      const page = h.errors.listIssues(
+        {
+          status: q.status && q.status !== 'all' ? q.status : undefined,
+          severity: q.severity && q.severity !== 'all' ? q.severity : undefined,
+          category: q.category && q.category !== 'all' ? q.category : undefined,
+          text: q.text?.trim() ? q.text.trim() : undefined,
+        },
+        { limit: Math.min(1000, q.limit ?? 200) },
+        q.sort ? { key: q.sort.key, direction: q.sort.direction } : undefined,
+      );
+      return {
+        total: page.total,
+        rows: page.items.map((i) => ({
+          id: i.id,
+          title: i.title,
+          code: i.code,
+          category: i.category,
+          severity: i.severity,
+          status: i.status,
+          substatus: i.substatus,
+          component: i.component,
+          count: i.count,
+          lastSeen: i.lastSeen,
+        })),
+      };
+    },
+    async act(action: IssueAction, issueId: number): Promise<void> {
+      const h = session.store();
+      const issue = h?.errors.getIssue(issueId);
+      if (!h || !issue) throw new Error(`issue #${issueId} does not exist`);
+      switch (action) {
+        case 'resolve':
+          h.errors.resolve(issueId, 'vscode');
+          break;
+        case 'reopen':
+          h.errors.reopen(issueId);
+          break;
+        case 'ignore':
+          await vscode.commands.executeCommand('rebound.issue.ignore', issueId);
+          break;
+        case 'guidance':
+          await vscode.commands.executeCommand('rebound.showGuidance', issue.code);
+          break;
+        case 'open':
+          await vscode.commands.executeCommand('rebound.errors.reveal', issueId);
+          break;
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { AttemptRepository } from '../store/attempts';
+import { BreakerRepository } from '../store/breakers';
+import { DeadLetterRepository } from '../store/deadLetters';
+import type { UserRule } from '../engine/classify/ruleSchema';
+import { ErrorStore } from '../store/errorStore';
+import { ExplorerQueries } from '../store/explorer';
+import type { WorkspacePaths } from '../store/location';
+import { paths, watch } from './services';
+
+export interface StoreHandles {
+  errors: ErrorStore;
+  explorer: ExplorerQueries;
+  deadLetters: DeadLetterRepository;
+  breakers: BreakerRepository;
+  attempts: AttemptRepository;
+}
+
+/**
+ * One workspace folder's Rebound state. Nothing is opened at activation: the database is opened
+ * the first time a view, command or task needs it, and only created when something is written.
+ * `onDidChange` fires (coalesced) after this window writes and when another process (the CLI)
+ * writes the database, seen through a file watcher rather than polling.
+ */
+export class ReboundSession implements vscode.Disposable {
+  private handles: StoreHandles | undefined;
+  private openError: Error | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly rules: () => readonly UserRule[] = () => [],
+  ) {
+    this.disposables.push(
+      this.changed,
+      watch(folder, '.rebound/rebound.db*', () => this.fireChanged()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('rebound.databasePath', folder)) this.reopen();
+      }),
+    );
+  }
+
+  get paths(): WorkspacePaths {
+    return paths(this.folder);
+  }
+
+  /** Why the database could not be opened, if it could not. */
+  get error(): Error | undefined {
+    return this.openError;
+  }
+
+  /**
+   * The store, or undefined when there is no database yet (and `create` is false) or it cannot be
+   * opened (see `error`; the failure is logged and reported once).
+   */
+  store(create = false): StoreHandles | undefined {
+    if (this.handles) return this.handles;
+    if (this.openError) return undefined;
+    const file = this.paths.db;
+    if (!create && !existsSync(file)) return undefined;
+    try {
+      const errors = ErrorStore.open(file, { workspaceRoot: this.folder.uri.fsPath, rules: this.rules() });
+      const db = errors.db;
+      this.handles = {
+        errors,
+        explorer: new ExplorerQueries(db),
+        deadLetters: new DeadLetterRepository(db),
+        breakers: new BreakerRepository(db),
+        attempts: new AttemptRepository(db),
+      };
+      this.disposables.push(errors.onDidChange(() => this.fireChanged()));
+      this.log.info(`opened ${file}`);
+      for (const notice of errors.notices) {
+        this.log.warn(notice);
+        void vscode.window.showWarningMessage(notice);
+      }
+      return this.handles;
+    } catch (err) {
+      this.openError = err instanceof Error ? err : new Error(String(err));
+      this.log.error(`cannot open ${file}: ${this.openError.message}`);
+      void vscode.window.showErrorMessage(`Rebound cannot open its database: ${this.openError.message}`, 'Show Log').then((pick) => {
+        if (pick) this.log.show(true);
+      });
+      this.fireChanged();
+      return undefined;
+    }
+  }
+
+  /** Tells the views something changed (coalesced into one refresh). */
+  fireChanged(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire();
+    }, 50);
+  }
+
+  /** Closes the database so the next use reopens it (a new path, new rules, or a retry after an error). */
+  reopen(): void {
+    this.handles?.errors.close();
+    this.handles = undefined;
+    this.openError = undefined;
+    this.fireChanged();
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.handles?.errors.close();
+    this.handles = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

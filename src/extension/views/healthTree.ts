@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import type { ComponentHealth, HealthReport, HealthStatus } from '../../engine/health/evaluate';
+import type { StoredBreaker } from '../../store/breakers';
+import { SafeMarkdown } from './markdown';
+
+export type HealthNode = { kind: 'component'; health: ComponentHealth } | { kind: 'breaker'; breaker: StoredBreaker; retryAt: number | null };
+
+export interface HealthModel {
+  report(): HealthReport | undefined;
+  breakers(): Array<{ breaker: StoredBreaker; retryAt: number | null }>;
+}
+
+const ICON: Record<HealthStatus, vscode.ThemeIcon> = {
+  healthy: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  degraded: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  failing: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+};
+
+/** The Health view: each component's status with the reasons, then every circuit breaker. */
+export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<HealthNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly model: () => HealthModel | undefined) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(parent?: HealthNode): HealthNode[] {
+    if (parent) return [];
+    const m = this.model();
+    if (!m) return [];
+    const report = m.report();
+    return [
+      ...(report?.components ?? []).map((health) => ({ kind: 'component' as const, health })),
+      ...m.breakers().map((b) => ({ kind: 'breaker' as const, ...b })),
+    ];
+  }
+
+  getTreeItem(n: HealthNode): vscode.TreeItem {
+    if (n.kind === 'component') {
+      const h = n.health;
+      const item = new vscode.TreeItem(h.component, vscode.TreeItemCollapsibleState.None);
+      item.id = `component:${h.component}`;
+      item.iconPath = ICON[h.status];
+      item.description = h.status === 'healthy' ? 'healthy' : `${h.status}: ${h.reasons[0] ?? ''}`;
+      item.contextValue = 'rebound.component';
+      const tip = new SafeMarkdown()
+        .bold(`${h.component}: ${h.status}`)
+        .field('Unresolved issues', h.metrics.unresolvedIssues)
+        .field('Unresolved critical', h.metrics.unresolvedCritical)
+        .field('Events in 24 h', h.metrics.events24h)
+        .field('Open breakers', h.metrics.openBreakers);
+      for (const r of h.reasons) tip.paragraph(`• ${r}`);
+      item.tooltip = tip.md;
+      return item;
+    }
+    const b = n.breaker;
+    const c = b.snapshot.counts;
+    const failures = c.kind === 'consecutive' ? c.failures : c.buckets.reduce((n, [, , f]) => n + f, 0);
+    const item = new vscode.TreeItem(`breaker: ${b.key}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `breaker:${b.key}`;
+    item.iconPath = new vscode.ThemeIcon(
+      b.state === 'closed' ? 'circle-large-outline' : b.state === 'half-open' ? 'circle-large' : 'circle-slash',
+      b.state === 'closed' ? undefined : new vscode.ThemeColor(b.state === 'half-open' ? 'list.warningForeground' : 'list.errorForeground'),
+    );
+    const wait = n.retryAt !== null ? Math.max(0, Math.ceil((n.retryAt - Date.now()) / 1000)) : null;
+    item.description = `${b.state}${failures !== undefined ? ` · ${failures} failure${failures === 1 ? '' : 's'}` : ''}${b.state === 'open' && wait !== null ? ` · half-open in ${wait}s` : ''}`;
+    item.contextValue = `rebound.breaker.${b.state}`;
+    item.tooltip = new SafeMarkdown()
+      .bold(`Circuit breaker ${b.key}`)
+      .field('State', b.state)
+      .field('Failures', failures ?? null)
+      .field('Opened', b.openedAt ? new Date(b.openedAt).toLocaleString() : null)
+      .field('Half-open at', n.retryAt ? new Date(n.retryAt).toLocaleString() : null).md;
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

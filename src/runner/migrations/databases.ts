@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigurationError } from '../../engine/errors';
+import { databasesSchema, type DatabaseConfig } from '../../engine/migrations';
+import { retryPolicyFromConfig } from '../../engine/resilience/configSchema';
+import type { Clock, RandomSource } from '../../engine/clock';
+import { Migrator, type MigratorOptions } from './migrator';
+import { SnapshotStore } from './snapshots';
+import { SqliteTarget } from './sqliteTarget';
+
+/**
+ * Reads only the `databases` section of `<root>/.rebound/config.json`, validated with
+ * `databasesSchema` (the whole-file loader of src/runner/config.ts validates everything; this is
+ * the migrations' own reader for when only this section matters). Errors name the file and path.
+ */
+export function readDatabasesSection(root: string): Record<string, DatabaseConfig> {
+  const file = join(root, '.rebound', 'config.json');
+  if (!existsSync(file)) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`${file} is not valid JSON: ${(err as Error).message}`, { context: { file } });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigurationError(`${file} must contain a JSON object`, { context: { file } });
+  }
+  const section = (json as Record<string, unknown>).databases;
+  if (section === undefined) return {};
+  const parsed = databasesSchema.safeParse(section);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `databases${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+    throw new ConfigurationError(`${file}: ${issues.join('; ')}`, { context: { file } });
+  }
+  return parsed.data;
+}
+
+export interface ResolvedDatabase {
+  name: string;
+  file: string;
+  migrationsDir: string;
+  snapshotsDir?: string;
+  keepSnapshots: number;
+  config: DatabaseConfig;
+}
+
+/** Absolute paths and defaults of one configured database. */
+export function resolveDatabase(root: string, name: string, config: DatabaseConfig): ResolvedDatabase {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+  const snaps = config.snapshots;
+  const enabled = snaps === undefined || snaps === true || (typeof snaps === 'object' && snaps.enabled !== false);
+  const dir = typeof snaps === 'object' && snaps.dir ? abs(snaps.dir) : join(root, '.rebound', 'snapshots', name);
+  return {
+    name,
+    file: abs(config.path),
+    migrationsDir: abs(config.migrations ?? 'migrations'),
+    snapshotsDir: enabled ? dir : undefined,
+    keepSnapshots: typeof snaps === 'object' && snaps.keep !== undefined ? snaps.keep : 10,
+    config,
+  };
+}
+
+export interface OpenMigratorOptions extends Partial<Pick<MigratorOptions, 'identity' | 'isProcessAlive' | 'scratchDir' | 'signal'>> {
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+/** A Migrator on a configured SQLite database. Close it with `closeMigrator` (or `target.close()`). */
+export function openMigrator(db: ResolvedDatabase, options: OpenMigratorOptions = {}): { migrator: Migrator; target: SqliteTarget } {
+  const target = new SqliteTarget({ file: db.file, historyTable: db.config.historyTable, busyTimeoutMs: db.config.busyTimeoutMs });
+  const migrator = new Migrator({
+    target,
+    migrationsDir: db.migrationsDir,
+    database: db.name,
+    snapshots: db.snapshotsDir ? new SnapshotStore(db.snapshotsDir, db.keepSnapshots, options.clock) : undefined,
+    lock: db.config.lock,
+    busyRetry: db.config.busyRetry ? retryPolicyFromConfig(db.config.busyRetry, { clock: options.clock, random: options.random }) : undefined,
+    allowOutOfOrder: db.config.allowOutOfOrder,
+    groupCommit: db.config.groupCommit,
+    ...options,
+  });
+  return { migrator, target };
+}

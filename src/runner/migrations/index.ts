@@ -1,0 +1,23 @@
+export type { MigrationTarget, LockOwner, LockRow, LockAttempt, ApplyRequest, ApplyOutcome, ForeignKeyViolation, RepairRequest } from './target';
+export { SqliteTarget, DEFAULT_HISTORY_TABLE, type SqliteTargetOptions } from './sqliteTarget';
+export { MigrationLock, LOCK_DEFAULTS, staleness, describeHolder, type LockOptions } from './lock';
+export { SnapshotStore, type SnapshotInfo } from './snapshots';
+export { loadMigrations, type LoadedMigrations } from './files';
+export { currentIdentity, describeIdentity, isProcessAlive, type ProcessIdentity } from './identity';
+export {
+  Migrator,
+  type MigratorOptions,
+  type MigrationProgress,
+  type StatusReport,
+  type RunReport,
+  type StepResult,
+  type ValidationReport,
+  type RepairOptions,
+  type RepairReport,
+  type RollbackTestReport,
+  type RollbackTestResult,
+  type RecoveryReport,
+  type RestoreReport,
+  type UnlockReport,
+} from './migrator';
+export { readDatabasesSection, resolveDatabase, openMigrator, type ResolvedDatabase, type OpenMigratorOptions } from './databases';

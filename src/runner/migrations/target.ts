@@ -1,0 +1,158 @@
+import type { AppliedMigration, JournalEntry, RunRecord, SchemaObject } from '../../engine/migrations';
+
+/** Who holds (or wants) the migration lock. */
+export interface LockOwner {
+  /** A random id per runner instance: the lock is released only by the id that took it. */
+  id: string;
+  pid: number;
+  host: string;
+  user: string;
+  /** What the holder is doing (`migrate up`). */
+  command: string;
+}
+
+/** The lock row in the target database. */
+export interface LockRow extends LockOwner {
+  acquiredAt: number;
+  heartbeatAt: number;
+  /** After this long without a heartbeat the lock is stale. */
+  expiryMs: number;
+}
+
+export type LockAttempt = { acquired: true; broken?: LockRow } | { acquired: false; holder: LockRow };
+
+/** One migration (or its rollback, or a recovery step) for the target to run. */
+export interface ApplyRequest {
+  runId: string;
+  version: number;
+  direction: 'up' | 'down';
+  statements: readonly string[];
+  noTransaction: boolean;
+  /** Schema hash before (the previous step's hash after); computed when absent. */
+  schemaBefore?: string;
+  /** Refuse to commit unless the schema hash after equals this (rollback verification). */
+  expectSchemaAfter?: string;
+  /** For up: the history row to write on success (durationMs, schemaBefore/After, success are filled in). */
+  history?: Omit<AppliedMigration, 'durationMs' | 'schemaBefore' | 'schemaAfter' | 'success' | 'error' | 'appliedAt'>;
+  /** Journal entry to close (recover continues an existing entry instead of starting one). */
+  now: () => number;
+}
+
+export type ApplyOutcome =
+  | { ok: true; durationMs: number; schemaBefore: string; schemaAfter: string }
+  | {
+      ok: false;
+      error: unknown;
+      /** Statements that completed before the failure (rolled back again for a transactional migration). */
+      statementsDone: number;
+      /** True when some of it stayed committed (a non-transactional migration past its first statement). */
+      committed: boolean;
+      /** The failure was SQLITE_BUSY (or the engine's equivalent). */
+      busy: boolean;
+      /** The statement that failed (0-based), when a statement failed. */
+      failedStatement?: number;
+      durationMs: number;
+    };
+
+/** What `applyGroup` did: the migrations committed (in order, from the first), and the one that failed. */
+export interface GroupOutcome {
+  applied: Array<Extract<ApplyOutcome, { ok: true }>>;
+  failure?: {
+    /** Index of the failing request. */
+    index: number;
+    outcome: Extract<ApplyOutcome, { ok: false }>;
+    /** The failure rolled back migrations of the group that had run before it. */
+    groupLost?: boolean;
+  };
+}
+
+export interface ForeignKeyViolation {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  fkid: number;
+}
+
+/** Statements recover runs to put a partial migration right, in one transaction. */
+export interface RepairRequest {
+  runId: string;
+  /** The journal entry of the partial attempt. */
+  entryId: number;
+  version: number;
+  statements: readonly string[];
+  /** The state the entry ends in. */
+  entryState: 'reverted' | 'committed';
+  /** Remove the version from history (a completed rollback). */
+  deleteHistory: boolean;
+  /** Refuse to commit unless the schema hash after equals this. */
+  expectSchemaAfter: string;
+  now: () => number;
+}
+
+/**
+ * A database whose migrations Rebound runs. The migrator only talks to this interface, so other
+ * engines can follow SQLite: history, journal, runs and the lock live in the target itself.
+ */
+export interface MigrationTarget {
+  /** 'sqlite' */
+  readonly engine: string;
+  /** Where it is (a file path), for messages. */
+  readonly location: string;
+  /** Whether the database exists yet (read-only commands do not create it). */
+  exists(): boolean;
+  /** Creates the history, journal, run and lock tables if needed. */
+  ensureMetadata(): void;
+  readHistory(): AppliedMigration[];
+  readJournal(): JournalEntry[];
+  readRuns(): RunRecord[];
+  schemaObjects(): SchemaObject[];
+  /** Hash of the schema without Rebound's own tables. */
+  schemaHash(): string;
+  /**
+   * Hash of the schema obtained on a scratch database of the same engine by creating `objects`
+   * (none for an empty database) and running `statements`.
+   */
+  replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string;
+
+  readLock(): LockRow | undefined;
+  /** Takes the lock if free, or if `mayBreak(holder)` says the holder's lock may be broken. Atomic. */
+  tryAcquireLock(owner: LockOwner, now: number, expiryMs: number, mayBreak: (holder: LockRow) => boolean): LockAttempt;
+  /** Refreshes the heartbeat; false when the lock is no longer held by `ownerId`. */
+  heartbeat(ownerId: string, now: number): boolean;
+  releaseLock(ownerId: string): void;
+  /** Deletes the lock row if it is still the one given (same owner id); true when deleted. */
+  breakLock(holder: LockRow): boolean;
+
+  startRun(run: RunRecord): void;
+  finishRun(runId: string, state: RunRecord['state'], detail: string | null, now: number): void;
+  /** Marks runs still `running` (other than `exceptRunId`) as interrupted; returns them. */
+  markInterruptedRuns(exceptRunId: string, now: number): RunRecord[];
+
+  /** Runs one migration up or down with journal and history; never throws (see ApplyOutcome). */
+  apply(request: ApplyRequest): ApplyOutcome;
+  /**
+   * Runs transactional migrations in one transaction, each atomic on its own (a savepoint): the
+   * ones before a failure are committed, the failing one is not. Stops adding migrations after
+   * `maxMs` (the first always runs). Never throws.
+   */
+  applyGroup(requests: readonly ApplyRequest[], options?: { maxMs?: number }): GroupOutcome;
+  /** Runs recovery statements for a partial migration atomically (see RepairRequest); throws on failure. */
+  repairPartial(request: RepairRequest): void;
+  /** Updates a history row's checksums and source (repair of an accepted cosmetic change). */
+  acceptChange(version: number, change: { checksum: string; upChecksum: string; source: string; downSql: string | null; fileName: string }): void;
+  /** Deletes recorded failures (success = 0) from history; returns their versions. */
+  clearFailures(versions?: readonly number[]): number[];
+
+  /** Problems reported by the engine's integrity check (empty when fine). */
+  integrityCheck(): string[];
+  foreignKeyCheck(): ForeignKeyViolation[];
+  /** Writes a consistent copy of the database to `file`, without the lock row. */
+  snapshotTo(file: string): void;
+  /** Replaces the database's content with the copy in `file`, keeping `lock` as the lock row. */
+  restoreFrom(file: string, lock: LockRow | undefined): Promise<void>;
+  /** A copy of the database in `file`, opened as a target (for test-rollback). */
+  cloneTo(file: string): MigrationTarget;
+  /** True when the error means the database is busy (locked by another connection). */
+  isBusy(error: unknown): boolean;
+  close(): void;
+}

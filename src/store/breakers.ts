@@ -1,0 +1,122 @@
+import type { Disposable } from '../engine/event';
+import { CIRCUIT_STATES, type CircuitBreakerPolicy, type CircuitBreakerSnapshot, type CircuitState } from '../engine/resilience';
+import type { Database } from './sqlite';
+
+export interface StoredBreaker {
+  key: string;
+  state: CircuitState;
+  snapshot: CircuitBreakerSnapshot;
+  openedAt: number | null;
+  updatedAt: number;
+}
+
+interface Row {
+  key: string;
+  state: CircuitState;
+  state_json: string;
+  opened_at: number | null;
+  updated_at: number;
+}
+
+function parseSnapshot(json: string): CircuitBreakerSnapshot | undefined {
+  try {
+    const v = JSON.parse(json) as CircuitBreakerSnapshot;
+    return typeof v === 'object' && v !== null && CIRCUIT_STATES.includes(v.state) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Circuit-breaker state per workspace (key = the breaker's name), stored as the breaker's own JSON. */
+export class BreakerRepository {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Database,
+    options: { now?: () => number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  save(key: string, snapshot: CircuitBreakerSnapshot): void {
+    this.db
+      .prepare(
+        `INSERT INTO breakers (key, state, state_json, opened_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET state = excluded.state, state_json = excluded.state_json,
+           opened_at = excluded.opened_at, updated_at = excluded.updated_at`,
+      )
+      .run(key, snapshot.state, JSON.stringify(snapshot), snapshot.openedAt, this.now());
+  }
+
+  /** The stored snapshot, to pass as `initialState`; undefined when none (or unreadable). */
+  load(key: string): CircuitBreakerSnapshot | undefined {
+    const row = this.db.prepare('SELECT state_json FROM breakers WHERE key = ?').get(key) as { state_json: string } | undefined;
+    return row ? parseSnapshot(row.state_json) : undefined;
+  }
+
+  get(key: string): StoredBreaker | undefined {
+    const row = this.db.prepare('SELECT * FROM breakers WHERE key = ?').get(key) as Row | undefined;
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  list(): StoredBreaker[] {
+    const rows = this.db.prepare('SELECT * FROM breakers ORDER BY key').all() as Row[];
+    return rows.map((r) => this.fromRow(r)).filter((b): b is StoredBreaker => b !== undefined);
+  }
+
+  /** How many breakers are in each state. */
+  countByState(): Record<CircuitState, number> {
+    const counts: Record<CircuitState, number> = { closed: 0, open: 0, 'half-open': 0, isolated: 0 };
+    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM breakers GROUP BY state').all() as Array<{ state: CircuitState; n: number }>) {
+      counts[r.state] = r.n;
+    }
+    return counts;
+  }
+
+  delete(key: string): boolean {
+    return this.db.prepare('DELETE FROM breakers WHERE key = ?').run(key).changes > 0;
+  }
+
+  private fromRow(r: Row): StoredBreaker | undefined {
+    const snapshot = parseSnapshot(r.state_json);
+    if (!snapshot) return undefined;
+    return { key: r.key, state: r.state, snapshot, openedAt: r.opened_at, updatedAt: r.updated_at };
+  }
+}
+
+export interface PersistBreakerOptions {
+  /** The row key (default the breaker's name). */
+  key?: string;
+  /**
+   * Successes that do not change the failure count are saved at most this often (default 5000 ms):
+   * state changes and failures are always saved at once.
+   */
+  successSaveIntervalMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Keeps `breaker`'s state in the store: saved now, on every state change and counted failure, and
+ * on successes that change the failure count. Restore with `circuitBreaker({ initialState: repo.load(key) })`.
+ */
+export function persistBreaker(breaker: CircuitBreakerPolicy, repository: BreakerRepository, options: PersistBreakerOptions = {}): Disposable {
+  const key = options.key ?? breaker.name;
+  const now = options.now ?? Date.now;
+  const interval = options.successSaveIntervalMs ?? 5000;
+  let lastSaved = 0;
+  let lastFailures = -1;
+  const save = () => {
+    repository.save(key, breaker.toJSON());
+    lastSaved = now();
+    lastFailures = breaker.summary().failures;
+  };
+  save();
+  const subscriptions = [
+    breaker.onStateChange(save),
+    breaker.onFailure(save),
+    breaker.onSuccess(() => {
+      if (breaker.summary().failures !== lastFailures || now() - lastSaved >= interval) save();
+    }),
+  ];
+  return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+}

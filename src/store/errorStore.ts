@@ -1,0 +1,187 @@
+import { createClassifier, type Classifier } from '../engine/classify/classifier';
+import type { UserRule } from '../engine/classify/ruleSchema';
+import { systemClock, type Clock } from '../engine/clock';
+import { EventEmitter, type Disposable, type Event } from '../engine/event';
+import { evaluateHealth, type HealthReport } from '../engine/health/evaluate';
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../engine/health/thresholdsSchema';
+import { DEFAULT_ISSUE_POLICY, type IgnoreCondition, type IssuePolicy, type IssueTransition } from '../engine/issues/issueState';
+import { DEFAULT_RETENTION, type RetentionConfig } from '../engine/issues/retentionSchema';
+import { openDatabase, type OpenOptions } from './database';
+import { EventRepository, type EventFilter, type EventPage, type RecordInput, type RecordResult, type StoredEvent } from './events';
+import { exportEvents, type ExportFormat } from './export';
+import { IssueRepository, type Issue, type IssueFilter, type IssuePage, type IssueSortKey, type PageRequest } from './issues';
+import type { Database } from './sqlite';
+import { StatsRepository, type Statistics } from './stats';
+
+/** What changed, so views refresh only what they show. */
+export interface StoreChange {
+  kind: 'recorded' | 'triaged' | 'retention' | 'cleared';
+  /** Issues touched (empty for `cleared`). */
+  issueIds: number[];
+  /** Transitions that happened (created, regressed, escalated, ...). */
+  transitions: IssueTransition[];
+}
+
+export interface ErrorStoreOptions {
+  /** The workspace folder: paths under it are normalised in fingerprints and frames found in it. */
+  workspaceRoot?: string;
+  clock?: Clock;
+  /** The user's classification rules (`rules` in config.json, already validated). */
+  rules?: readonly UserRule[];
+  /** A ready classifier (instead of `rules`). */
+  classifier?: Classifier;
+  retention?: RetentionConfig;
+  issuePolicy?: Partial<IssuePolicy>;
+  healthThresholds?: HealthThresholds;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The workspace's error store: records failures (classified, redacted, fingerprinted, grouped
+ * into issues, flood-controlled), answers the explorer, dashboard, CLI and health queries, and
+ * fires `onDidChange` after every write.
+ */
+export class ErrorStore implements Disposable {
+  readonly events: EventRepository;
+  readonly issues: IssueRepository;
+  readonly stats: StatsRepository;
+  /** Things the user should be told about opening the database (a corrupt file moved aside). */
+  readonly notices: string[];
+  private readonly changed = new EventEmitter<StoreChange>();
+  readonly onDidChange: Event<StoreChange> = this.changed.event;
+  private readonly clock: Clock;
+  private readonly retention: Required<RetentionConfig>;
+  private readonly thresholds: HealthThresholds;
+  private closed = false;
+
+  /** Opens (creating or upgrading) the database file; see `notices` for what the user should know. */
+  static open(file: string, options: ErrorStoreOptions & OpenOptions = {}): ErrorStore {
+    const { db, notices } = openDatabase(file, { ...options, now: options.now ?? (options.clock ? () => options.clock!.now() : undefined) });
+    return new ErrorStore(db, options, notices, true);
+  }
+
+  /** Uses an already open database (schema v1 or later); `close()` closes it only when this store opened it. */
+  constructor(
+    readonly db: Database,
+    options: ErrorStoreOptions = {},
+    notices: string[] = [],
+    private readonly ownsDb = false,
+  ) {
+    this.notices = notices;
+    this.clock = options.clock ?? systemClock;
+    this.retention = { ...DEFAULT_RETENTION, ...stripUndefined(options.retention ?? {}) };
+    this.thresholds = options.healthThresholds ?? DEFAULT_HEALTH_THRESHOLDS;
+    const policy: IssuePolicy = { ...DEFAULT_ISSUE_POLICY, ...stripUndefined(options.issuePolicy ?? {}), windowMs: this.retention.floodWindowMs };
+    this.issues = new IssueRepository(db, policy);
+    this.stats = new StatsRepository(db);
+    this.events = new EventRepository(db, this.issues, {
+      classifier: options.classifier ?? createClassifier(options.rules ?? []),
+      workspaceRoot: options.workspaceRoot,
+      now: () => this.clock.now(),
+      flood: { cap: this.retention.floodCap },
+    });
+  }
+
+  record(input: RecordInput): RecordResult {
+    return this.recordBatch([input])[0];
+  }
+
+  recordBatch(inputs: readonly RecordInput[]): RecordResult[] {
+    const results = this.events.recordBatch(inputs);
+    if (results.length > 0) {
+      this.fire('recorded', [...new Set(results.map((r) => r.issueId))], results.flatMap((r) => r.transitions));
+    }
+    return results;
+  }
+
+  getEvent(id: number): StoredEvent | undefined {
+    return this.events.get(id);
+  }
+
+  listEvents(filter: EventFilter = {}, page: PageRequest = {}): EventPage {
+    return this.events.list(filter, page);
+  }
+
+  eventsByTask(task: string, page: PageRequest = {}): EventPage {
+    return this.events.byTask(task, page);
+  }
+
+  eventsByMigration(migration: string, page: PageRequest = {}): EventPage {
+    return this.events.byMigration(migration, page);
+  }
+
+  getIssue(id: number): Issue | undefined {
+    return this.issues.get(id);
+  }
+
+  listIssues(filter: IssueFilter = {}, page: PageRequest = {}, sort?: { key: IssueSortKey; direction?: 'asc' | 'desc' }): IssuePage {
+    return this.issues.list(filter, page, sort);
+  }
+
+  resolve(issueId: number, by?: string): Issue | undefined {
+    const r = this.issues.resolve(issueId, this.clock.now(), by);
+    if (r) this.fire('triaged', [issueId], r.applied.transitions);
+    return r?.issue;
+  }
+
+  ignore(issueId: number, condition: IgnoreCondition = { mode: 'forever' }): Issue | undefined {
+    const r = this.issues.ignore(issueId, condition);
+    if (r) this.fire('triaged', [issueId], r.applied.transitions);
+    return r?.issue;
+  }
+
+  reopen(issueId: number): Issue | undefined {
+    const r = this.issues.reopen(issueId, this.clock.now());
+    if (r) this.fire('triaged', [issueId], r.applied.transitions);
+    return r?.issue;
+  }
+
+  statistics(): Statistics {
+    return this.stats.statistics(this.clock.now());
+  }
+
+  health(): HealthReport {
+    return evaluateHealth(this.stats.healthMetrics(this.clock.now()), this.thresholds);
+  }
+
+  /** Deletes events of resolved issues older than `days` (default: the configured retention). Returns rows deleted. */
+  applyRetention(days: number = this.retention.days): number {
+    const now = this.clock.now();
+    const before = now - days * DAY;
+    // Hourly counters are kept for the 30-day dashboard at least.
+    const deleted = this.events.deleteResolvedBefore(before, Math.min(before, now - 31 * DAY));
+    if (deleted > 0) this.fire('retention', [], []);
+    return deleted;
+  }
+
+  /** Deletes every issue and event (or only resolved issues). Returns issues deleted. */
+  clear(options: { resolvedOnly?: boolean } = {}): number {
+    const n = this.events.clear(options);
+    this.fire('cleared', [], []);
+    return n;
+  }
+
+  export(format: ExportFormat, filter: EventFilter = {}): Generator<string> {
+    return exportEvents(this.events, format, filter);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.changed.dispose();
+    if (this.ownsDb) this.db.close();
+  }
+
+  dispose(): void {
+    this.close();
+  }
+
+  private fire(kind: StoreChange['kind'], issueIds: number[], transitions: IssueTransition[]): void {
+    this.changed.fire({ kind, issueIds, transitions: [...new Set(transitions)] });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

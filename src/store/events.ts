@@ -1,0 +1,481 @@
+import type { Classification, Classifier } from '../engine/classify/classifier';
+import { isReboundError } from '../engine/errors/reboundError';
+import type { Category, ErrorContext, Severity } from '../engine/errors/types';
+import { fingerprint } from '../engine/fingerprint/fingerprint';
+import { healthComponentOf } from '../engine/health/evaluate';
+import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
+import { redact } from '../engine/redact/redact';
+import { clampPage, inList, likePattern, stateOf, type IssueDescription, type IssueRepository, type PageRequest } from './issues';
+import type { Database, Statement } from './sqlite';
+
+/** A failure to record. Everything is optional; what is missing is taken from `error`. */
+export interface RecordInput {
+  /** The thrown value: message, stack, code, cause chain and (for Rebound errors) context. */
+  error?: unknown;
+  message?: string;
+  /** The command's output: classified, searched for a workspace frame, and its tail kept as details. */
+  output?: string;
+  details?: string;
+  stack?: string;
+  /** Milliseconds since the epoch; default the store's clock. */
+  time?: number;
+  /** Where it happened; merged over a Rebound error's own context. */
+  context?: ErrorContext;
+  /** An already made classification (skips the classifier). */
+  classification?: Classification;
+}
+
+export interface RecordResult {
+  /** The stored row, or null when flood control only counted the event. */
+  eventId: number | null;
+  issueId: number;
+  fingerprint: string;
+  classification: Classification;
+  transitions: IssueTransition[];
+  stored: boolean;
+}
+
+export interface StoredEvent {
+  id: number;
+  time: number;
+  severity: Severity;
+  category: Category;
+  code: string;
+  component: string | null;
+  message: string;
+  details: string | null;
+  stack: string | null;
+  task: string | null;
+  step: string | null;
+  migration: string | null;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  command: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+  attempt: number | null;
+  runId: string | null;
+  rule: string | null;
+  evidence: string | null;
+  fingerprint: string;
+  issueId: number;
+  resolution: string | null;
+}
+
+export interface EventFilter {
+  severity?: Severity | Severity[];
+  category?: Category | Category[];
+  component?: string;
+  /** The status of the event's issue. */
+  status?: IssueStatus | IssueStatus[];
+  /** Words in the message, code or evidence (case-insensitive). */
+  text?: string;
+  /** time >= since */
+  since?: number;
+  /** time < until */
+  until?: number;
+  task?: string;
+  migration?: string;
+  issueId?: number;
+  runId?: string;
+  code?: string;
+}
+
+export interface EventPage {
+  items: StoredEvent[];
+  hasMore: boolean;
+  offset: number;
+  limit: number;
+}
+
+export interface FloodControl {
+  /** At most this many rows per issue per window; more are only counted. */
+  cap: number;
+}
+
+interface EventRow {
+  id: number;
+  time: number;
+  severity: Severity;
+  category: Category;
+  code: string;
+  component: string | null;
+  message: string;
+  details: string | null;
+  stack: string | null;
+  task: string | null;
+  step: string | null;
+  migration: string | null;
+  file: string | null;
+  line: number | null;
+  col: number | null;
+  command: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number | null;
+  attempt: number | null;
+  run_id: string | null;
+  rule: string | null;
+  evidence: string | null;
+  fingerprint: string;
+  issue_id: number;
+  resolution: string | null;
+}
+
+export function eventOf(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    time: r.time,
+    severity: r.severity,
+    category: r.category,
+    code: r.code,
+    component: r.component,
+    message: r.message,
+    details: r.details,
+    stack: r.stack,
+    task: r.task,
+    step: r.step,
+    migration: r.migration,
+    file: r.file,
+    line: r.line,
+    column: r.col,
+    command: r.command,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    durationMs: r.duration_ms,
+    attempt: r.attempt,
+    runId: r.run_id,
+    rule: r.rule,
+    evidence: r.evidence,
+    fingerprint: r.fingerprint,
+    issueId: r.issue_id,
+    resolution: r.resolution,
+  };
+}
+
+const EVENT_COLUMNS = [
+  'time', 'severity', 'category', 'code', 'component', 'message', 'details', 'stack', 'task', 'step', 'migration',
+  'file', 'line', 'col', 'command', 'exit_code', 'signal', 'duration_ms', 'attempt', 'run_id', 'rule', 'evidence',
+  'fingerprint', 'issue_id',
+];
+
+const LIMITS = { message: 4000, details: 4000, stack: 16000, command: 2000 };
+
+/** An event ready to store: classified, redacted and fingerprinted (pure work, done outside the transaction). */
+interface Prepared {
+  time: number;
+  classification: Classification;
+  description: IssueDescription;
+  /** Values for EVENT_COLUMNS without the trailing issue_id. */
+  values: unknown[];
+  bucketComponent: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);
+const cap = (s: string | undefined, n: number): string | null => (s === undefined ? null : s.length > n ? s.slice(0, n) : s);
+const tail = (s: string, n: number): string => (s.length > n ? s.slice(s.length - n) : s);
+const HOUR = 3_600_000;
+
+export interface RecorderOptions {
+  classifier: Classifier;
+  workspaceRoot?: string;
+  now: () => number;
+  flood: FloodControl;
+}
+
+/**
+ * Error events: the record pipeline (classify, redact, fingerprint, issue upsert, flood control,
+ * hourly counters) in one transaction per batch, and the event queries.
+ */
+export class EventRepository {
+  private readonly insert: Statement;
+  private readonly bucket: Statement;
+  private readonly byId: Statement<[number], EventRow>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly issues: IssueRepository,
+    private readonly options: RecorderOptions,
+  ) {
+    this.insert = db.prepare(`INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`);
+    this.bucket = db.prepare(
+      `INSERT INTO event_buckets (hour, severity, category, component, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hour, severity, category, component) DO UPDATE SET count = count + excluded.count`,
+    );
+    this.byId = db.prepare('SELECT * FROM events WHERE id = ?');
+  }
+
+  record(input: RecordInput): RecordResult {
+    return this.recordBatch([input])[0];
+  }
+
+  /** Records events in one immediate transaction; results are in input order. */
+  recordBatch(inputs: readonly RecordInput[]): RecordResult[] {
+    if (inputs.length === 0) return [];
+    const prepared = inputs.map((i) => this.prepare(i));
+    return this.db.transaction(() => this.store(prepared)).immediate();
+  }
+
+  private prepare(input: RecordInput): Prepared {
+    const error = input.error;
+    const own = isReboundError(error) ? error.context : undefined;
+    const ctx: ErrorContext = { ...(own ?? {}), ...(input.context ?? {}) };
+    const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; stack?: unknown };
+    const rawMessage = str(input.message) ?? str(safe(() => e.message)) ?? (typeof error === 'string' ? error : undefined);
+    const output = str(input.output);
+    const classification =
+      input.classification ??
+      this.options.classifier.classify({
+        message: rawMessage,
+        output,
+        exitCode: ctx.exitCode,
+        signal: ctx.signal,
+        error,
+        component: ctx.component,
+        task: ctx.task,
+      });
+    const message = redact(cap(rawMessage, LIMITS.message) || classification.code);
+    const stack = cap(str(input.stack) ?? str(safe(() => e.stack)), LIMITS.stack);
+    const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
+    const redactedStack = stack === null ? null : redact(stack);
+    const fp = fingerprint({
+      code: classification.code,
+      message,
+      stack: redactedStack ?? undefined,
+      output,
+      task: ctx.task,
+      migration: ctx.migration,
+      component: ctx.component,
+      workspaceRoot: this.options.workspaceRoot,
+    });
+    const time = num(input.time) ?? this.options.now();
+    const file = str(ctx.file) ?? fp.frame?.file;
+    const line = num(ctx.line) ?? fp.frame?.line ?? null;
+    const column = num(ctx.column) ?? fp.frame?.column ?? null;
+    const values = [
+      time,
+      classification.severity,
+      classification.category,
+      classification.code,
+      ctx.component ?? null,
+      message,
+      details === undefined ? null : redact(details),
+      redactedStack,
+      ctx.task ?? null,
+      ctx.step ?? null,
+      ctx.migration ?? null,
+      file === undefined ? null : redact(file),
+      line,
+      column,
+      ctx.command === undefined ? null : redact(cap(ctx.command, LIMITS.command)!),
+      num(ctx.exitCode),
+      ctx.signal ?? null,
+      num(ctx.durationMs),
+      num(ctx.attempt),
+      ctx.runId ?? null,
+      classification.rule,
+      classification.evidence === undefined ? null : redact(classification.evidence),
+      fp.fingerprint,
+    ];
+    return {
+      time,
+      classification,
+      values,
+      bucketComponent: healthComponentOf(ctx),
+      description: {
+        fingerprint: fp.fingerprint,
+        title: fp.title,
+        culprit: fp.culprit ? redact(fp.culprit) : null,
+        code: classification.code,
+        category: classification.category,
+        severity: classification.severity,
+        component: ctx.component ?? null,
+        task: ctx.task ?? null,
+        migration: ctx.migration ?? null,
+      },
+    };
+  }
+
+  private store(prepared: Prepared[]): RecordResult[] {
+    interface Touched {
+      id: number;
+      state: IssueState;
+      description: IssueDescription;
+      stored: number;
+      dropped: number;
+      lastEventId: number | null;
+    }
+    const touched = new Map<string, Touched>();
+    const buckets = new Map<string, { hour: number; severity: string; category: string; component: string; count: number }>();
+    const results: RecordResult[] = [];
+    const floodCap = this.options.flood.cap;
+    for (const p of prepared) {
+      const fp = p.description.fingerprint;
+      let t = touched.get(fp);
+      let transitions: IssueTransition[];
+      if (!t) {
+        const row = this.issues.row(fp);
+        if (row) {
+          const applied = this.issues.next(stateOf(row), p.time);
+          t = { id: row.id, state: applied.state, description: p.description, stored: 0, dropped: 0, lastEventId: null };
+          transitions = applied.transitions;
+        } else {
+          const created = this.issues.next(undefined, p.time);
+          const id = this.issues.create(p.description, created.state);
+          t = { id, state: created.state, description: p.description, stored: 0, dropped: 0, lastEventId: null };
+          transitions = created.transitions;
+        }
+        touched.set(fp, t);
+      } else {
+        const applied = this.issues.next(t.state, p.time);
+        t.state = applied.state;
+        t.description = p.description;
+        transitions = applied.transitions;
+      }
+      const stored = t.state.windowCount <= floodCap;
+      let eventId: number | null = null;
+      if (stored) {
+        eventId = Number(this.insert.run(...p.values, t.id).lastInsertRowid);
+        t.stored += 1;
+        t.lastEventId = eventId;
+      } else t.dropped += 1;
+      const hour = p.time - (p.time % HOUR);
+      const c = p.classification;
+      const key = `${hour}\u0000${c.severity}\u0000${c.category}\u0000${p.bucketComponent}`;
+      const b = buckets.get(key);
+      if (b) b.count += 1;
+      else buckets.set(key, { hour, severity: c.severity, category: c.category, component: p.bucketComponent, count: 1 });
+      results.push({ eventId, issueId: t.id, fingerprint: fp, classification: c, transitions, stored });
+    }
+    for (const t of touched.values()) this.issues.saveAfterEvents(t.id, t.description, t.state, t.stored, t.dropped, t.lastEventId);
+    for (const b of buckets.values()) this.bucket.run(b.hour, b.severity, b.category, b.component, b.count);
+    return results;
+  }
+
+  get(id: number): StoredEvent | undefined {
+    const r = this.byId.get(id);
+    return r ? eventOf(r) : undefined;
+  }
+
+  /** Events, newest first. */
+  list(filter: EventFilter = {}, page: PageRequest = {}): EventPage {
+    const { limit, offset } = clampPage(page);
+    const w = eventWhere(filter);
+    const rows = this.db.prepare(`SELECT * FROM events ${w.sql} ORDER BY time DESC, id DESC LIMIT ? OFFSET ?`).all(...w.params, limit + 1, offset) as EventRow[];
+    const hasMore = rows.length > limit;
+    return { items: rows.slice(0, limit).map(eventOf), hasMore, offset, limit };
+  }
+
+  byTask(task: string, page: PageRequest = {}): EventPage {
+    return this.list({ task }, page);
+  }
+
+  byMigration(migration: string, page: PageRequest = {}): EventPage {
+    return this.list({ migration }, page);
+  }
+
+  /** Every matching event, oldest first, one row at a time (for exports). */
+  *iterate(filter: EventFilter = {}): IterableIterator<StoredEvent> {
+    const w = eventWhere(filter);
+    for (const r of this.db.prepare(`SELECT * FROM events ${w.sql} ORDER BY time, id`).iterate(...w.params) as IterableIterator<EventRow>) yield eventOf(r);
+  }
+
+  /**
+   * Retention: deletes events of resolved issues older than `before`. Issue counts stay; only
+   * `stored_count` drops. Hourly counters older than `bucketsBefore` go too. Returns rows deleted.
+   */
+  deleteResolvedBefore(before: number, bucketsBefore: number = before): number {
+    return this.db
+      .transaction(() => {
+        const perIssue = this.db
+          .prepare(
+            `SELECT issue_id AS id, count(*) AS n FROM events
+             WHERE time < ? AND issue_id IN (SELECT id FROM issues WHERE status = 'resolved') GROUP BY issue_id`,
+          )
+          .all(before) as Array<{ id: number; n: number }>;
+        const del = this.db.prepare('DELETE FROM events WHERE issue_id = ? AND time < ?');
+        const dec = this.db.prepare(
+          `UPDATE issues SET stored_count = max(0, stored_count - ?),
+             last_event_id = (SELECT max(id) FROM events WHERE issue_id = issues.id) WHERE id = ?`,
+        );
+        let deleted = 0;
+        for (const { id, n } of perIssue) {
+          deleted += del.run(id, before).changes;
+          dec.run(n, id);
+        }
+        this.db.prepare('DELETE FROM event_buckets WHERE hour < ?').run(bucketsBefore);
+        return deleted;
+      })
+      .immediate();
+  }
+
+  /** Deletes every event and issue (or only resolved issues and their events). Returns issues deleted. */
+  clear(options: { resolvedOnly?: boolean } = {}): number {
+    return this.db
+      .transaction(() => {
+        if (options.resolvedOnly) {
+          this.db.prepare(`DELETE FROM events WHERE issue_id IN (SELECT id FROM issues WHERE status = 'resolved')`).run();
+          return this.db.prepare(`DELETE FROM issues WHERE status = 'resolved'`).run().changes;
+        }
+        this.db.prepare('DELETE FROM events').run();
+        this.db.prepare('DELETE FROM event_buckets').run();
+        return this.db.prepare('DELETE FROM issues').run().changes;
+      })
+      .immediate();
+  }
+
+  /** Notes how an event ended (e.g. "retried", "rolled back", "recovered"). */
+  setResolution(id: number, resolution: string): boolean {
+    return this.db.prepare('UPDATE events SET resolution = ? WHERE id = ?').run(redact(resolution), id).changes > 0;
+  }
+}
+
+export function eventWhere(f: EventFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  inList('severity', f.severity, parts, params);
+  inList('category', f.category, parts, params);
+  for (const [col, v] of [
+    ['component', f.component],
+    ['task', f.task],
+    ['migration', f.migration],
+    ['issue_id', f.issueId],
+    ['run_id', f.runId],
+    ['code', f.code],
+  ] as const) {
+    if (v !== undefined) {
+      parts.push(`${col} = ?`);
+      params.push(v);
+    }
+  }
+  if (f.status !== undefined) {
+    const sub: string[] = [];
+    inList('status', f.status, sub, params);
+    if (sub.length) parts.push(`issue_id IN (SELECT id FROM issues WHERE ${sub[0]})`);
+  }
+  if (f.text) {
+    const p = likePattern(f.text);
+    parts.push(`(message LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' OR evidence LIKE ? ESCAPE '\\')`);
+    params.push(p, p, p);
+  }
+  if (f.since !== undefined) {
+    parts.push('time >= ?');
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    parts.push('time < ?');
+    params.push(f.until);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+function safe<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
