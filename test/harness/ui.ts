@@ -5,10 +5,12 @@ import { findFiles, runMocha } from './mochaPhase';
 import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
 import { setSession } from '../ui/session';
+import { seedDemoStore } from '../ui/seed';
 
 /** Runs the UI tests (playwright-core + Chromium) against the real workbench on the demo workspace. */
 export async function runUi(): Promise<PhaseResult> {
   const workspace = copyWorkspace('demo');
+  seedDemoStore(workspace);
   const server = await startCodeServer({ workspace });
   const browser = await launchBrowser();
   try {

@@ -16,9 +16,10 @@ export async function runCommand(title: string, page: Page = session().page): Pr
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  // Pick the row whose label is exactly the title (recently used commands can be listed first).
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await row.click();
 }
 
 /** Opens the Rebound container from the activity bar. */
@@ -34,6 +35,15 @@ export async function openReboundContainer(page: Page = session().page): Promise
 /** The pane header of a view in the side bar, by its name. */
 export function viewPane(name: string, page: Page = session().page): Locator {
   return page.locator('#workbench\\.parts\\.sidebar .pane-header', { hasText: name });
+}
+
+/** A whole view (header and body) in the side bar, by its name. */
+export function view(name: string, page: Page = session().page): Locator {
+  return page.locator('#workbench\\.parts\\.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: name }) });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function screenshot(name: string, page: Page = session().page): Promise<string> {

@@ -11,10 +11,12 @@ export function symbol(c: number): number {
  * of ASCII keywords are found in one pass over the text at a few nanoseconds per character.
  */
 export class AhoCorasick {
-  /** next state = delta[state * WIDTH + symbol] */
-  readonly delta: Int32Array;
+  /** States are stored premultiplied by WIDTH: next = delta[state + symbol]. */
+  private readonly delta: Int32Array;
+  /** 1 where a key ends at the state (indexed by state / WIDTH). */
+  private readonly final: Uint8Array;
   /** Key ids ending at each state (own and through suffix links), or undefined. */
-  readonly outputs: Array<number[] | undefined>;
+  private readonly outputs: Array<number[] | undefined>;
   /** Length of each key. */
   readonly lengths: number[];
 
@@ -63,21 +65,25 @@ export class AhoCorasick {
         }
       }
     }
+    for (let i = 0; i < delta.length; i++) delta[i] *= WIDTH;
     this.delta = delta;
     this.outputs = outputs;
+    this.final = Uint8Array.from(outputs, (o) => (o ? 1 : 0));
   }
 
   /** Calls `onMatch(keyId, start, end)` (end exclusive) for every occurrence, in text order. */
   scan(text: string, onMatch: (key: number, start: number, end: number) => void): void {
     const delta = this.delta;
-    const outputs = this.outputs;
+    const final = this.final;
     let s = 0;
     for (let i = 0, n = text.length; i < n; i++) {
       let c = text.charCodeAt(i);
       c = c >= 65 && c <= 90 ? c + 32 : c < WIDTH ? c : 0;
-      s = delta[s * WIDTH + c];
-      const out = outputs[s];
-      if (out !== undefined) for (let k = 0; k < out.length; k++) onMatch(out[k], i + 1 - this.lengths[out[k]], i + 1);
+      s = delta[s + c];
+      if (final[s >> 7] === 1) {
+        const out = this.outputs[s >> 7]!;
+        for (let k = 0; k < out.length; k++) onMatch(out[k], i + 1 - this.lengths[out[k]], i + 1);
+      }
     }
   }
 }

@@ -144,7 +144,9 @@ function mergeCodes<K>(a: Map<K, number>, b: Map<K, number>): Map<K, number> {
   return m;
 }
 
-/** -2: no match; -1: matched on structured facts; >= 0: matched on text at that offset. undefined: no match. */
+const earlier = (at: number, pos: number) => (pos >= 0 && (at < 0 || pos < at) ? pos : at);
+
+/** Whether `spec` matches: undefined when not; -1 when on structured facts only; else the earliest text offset. */
 function specMatch(
   spec: MatchSpec,
   literalIds: number[],
@@ -154,51 +156,50 @@ function specMatch(
   codes: Map<string, number>,
   statuses: Map<number, number>,
 ): number | undefined {
-  let at = -1;
-  const see = (pos: number) => {
-    if (pos >= 0 && (at < 0 || pos < at)) at = pos;
-  };
   if (spec.component !== undefined && spec.component !== facts.component) return undefined;
   if (spec.task !== undefined && spec.task !== facts.task) return undefined;
   if (spec.exitCode && (facts.exitCode === undefined || !spec.exitCode.includes(facts.exitCode))) return undefined;
   if (spec.signal && (facts.signal === undefined || !spec.signal.includes(facts.signal))) return undefined;
+  let at = -1;
+  if (patternId >= 0) {
+    const pos = scan.conditionAt[patternId];
+    if (pos < 0) return undefined;
+    at = pos;
+  }
+  if (literalIds.length > 0) {
+    let found = false;
+    for (let i = 0; i < literalIds.length; i++) {
+      const pos = scan.conditionAt[literalIds[i]];
+      if (pos >= 0) {
+        found = true;
+        at = earlier(at, pos);
+      }
+    }
+    if (!found) return undefined;
+  }
   if (spec.errorCode) {
+    if (codes.size === 0) return undefined;
     let found = false;
     for (const c of spec.errorCode) {
       const pos = codes.get(c);
       if (pos !== undefined) {
         found = true;
-        see(pos);
+        at = earlier(at, pos);
       }
     }
     if (!found) return undefined;
   }
   if (spec.httpStatus) {
+    if (statuses.size === 0) return undefined;
     let found = false;
-    for (const s of spec.httpStatus) {
-      const pos = statuses.get(s);
+    for (const st of spec.httpStatus) {
+      const pos = statuses.get(st);
       if (pos !== undefined) {
         found = true;
-        see(pos);
+        at = earlier(at, pos);
       }
     }
     if (!found) return undefined;
-  }
-  if (literalIds.length > 0) {
-    let found = false;
-    for (const id of literalIds) {
-      const pos = scan.conditionAt[id];
-      if (pos >= 0) {
-        found = true;
-        see(pos);
-      }
-    }
-    if (!found) return undefined;
-  }
-  if (patternId >= 0) {
-    const pos = scan.conditionAt[patternId];
-    if (pos < 0) return undefined;
-    see(pos);
   }
   return at;
 }

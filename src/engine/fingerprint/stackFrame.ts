@@ -10,14 +10,9 @@ export interface StackFrame {
 
 // V8 ("at fn (file:1:2)", "at file:1:2"), Python ('File "x.py", line 3, in fn'),
 // and compiler/linter locations ("src/a.ts(3,4): ...", "src/a.c:3:4: ...").
-const FRAME = new RegExp(
-  [
-    String.raw`^\s*at (?:(?<v8fn>.+?) \()?(?<v8file>(?:file:\/\/)?[^\s()]+?):(?<v8line>\d+)(?::(?<v8col>\d+))?\)?\s*$`,
-    String.raw`^\s*File "(?<pyfile>[^"]+)", line (?<pyline>\d+)(?:, in (?<pyfn>\S+))?`,
-    String.raw`^(?<toolfile>[^\s:()"'<>|*?]+\.[A-Za-z0-9]+)(?:\((?<tline>\d+),(?<tcol>\d+)\)|:(?<cline>\d+)(?::(?<ccol>\d+))?)[:\s]`,
-  ].join('|'),
-  'gm',
-);
+const V8 = /^\s*at (?:(.+?) \()?((?:file:\/\/)?[^\s()]+?):(\d+)(?::(\d+))?\)?\s*$/;
+const PYTHON = /^\s*File "([^"]+)", line (\d+)(?:, in (\S+))?/;
+const TOOL = /^([^\s:()"'<>|*?]+\.[A-Za-z0-9]+)(?:\((\d+),(\d+)\)|:(\d+)(?::(\d+))?)[:\s]/;
 
 const SCAN_LIMIT = 64 * 1024;
 
@@ -28,23 +23,49 @@ const SCAN_LIMIT = 64 * 1024;
 export function topWorkspaceFrame(text: string | undefined, workspaceRoot?: string): StackFrame | undefined {
   if (!text) return undefined;
   const roots = workspaceRoot ? rootForms(workspaceRoot) : [];
-  const re = new RegExp(FRAME.source, FRAME.flags);
   const body = text.length > SCAN_LIMIT ? text.slice(0, SCAN_LIMIT) : text;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(body)) !== null) {
-    const g = m.groups!;
-    const file = g.v8file ?? g.pyfile ?? g.toolfile;
-    const line = Number(g.v8line ?? g.pyline ?? g.tline ?? g.cline);
-    const colText = g.v8col ?? g.tcol ?? g.ccol;
-    const fn = g.v8fn ?? g.pyfn;
-    const rel = file ? inWorkspace(file, roots) : undefined;
-    if (rel === undefined || !Number.isFinite(line)) continue;
-    const frame: StackFrame = { file: rel, line };
-    if (colText !== undefined) frame.column = Number(colText);
-    if (fn) frame.function = fn.replace(/^async /, '');
-    return frame;
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const line = body.slice(start, end);
+    start = end + 1;
+    const frame = parseLine(line, roots);
+    if (frame) return frame;
   }
   return undefined;
+}
+
+function parseLine(line: string, roots: string[]): StackFrame | undefined {
+  const trimmed = line.trimStart();
+  let file: string | undefined;
+  let lineNo: string | undefined;
+  let col: string | undefined;
+  let fn: string | undefined;
+  if (trimmed.startsWith('at ')) {
+    // Stack frames: only those naming the workspace can be ours (relative V8 frames are eval/anonymous).
+    if (!roots.some((r) => trimmed.includes(r))) return undefined;
+    const m = V8.exec(line);
+    if (!m) return undefined;
+    [, fn, file, lineNo, col] = m;
+  } else if (trimmed.startsWith('File "')) {
+    const m = PYTHON.exec(line);
+    if (!m) return undefined;
+    [, file, lineNo, fn] = m;
+  } else {
+    const m = TOOL.exec(line);
+    if (!m) return undefined;
+    file = m[1];
+    lineNo = m[2] ?? m[4];
+    col = m[3] ?? m[5];
+  }
+  const rel = file ? inWorkspace(file, roots) : undefined;
+  const n = Number(lineNo);
+  if (rel === undefined || !Number.isFinite(n)) return undefined;
+  const frame: StackFrame = { file: rel, line: n };
+  if (col !== undefined) frame.column = Number(col);
+  if (fn) frame.function = fn.replace(/^async /, '');
+  return frame;
 }
 
 function inWorkspace(file: string, roots: string[]): string | undefined {

@@ -33,7 +33,7 @@ import {
 } from '../../engine/migrations';
 import { exponentialBackoff } from '../../engine/resilience/backoff';
 import { retry, type RetryPolicy } from '../../engine/resilience/retry';
-import { loadMigrations } from './files';
+import { loadMigrations, type LoadedMigrations } from './files';
 import { currentIdentity, describeIdentity, isProcessAlive, randomId, type ProcessIdentity } from './identity';
 import { MigrationLock, staleness, type LockOptions } from './lock';
 import type { SnapshotInfo, SnapshotStore } from './snapshots';
@@ -212,8 +212,11 @@ export class Migrator {
   }
 
   private load() {
-    return loadMigrations(this.options.migrationsDir);
+    return this.pinned ?? loadMigrations(this.options.migrationsDir);
   }
+
+  /** The files as read at the start of a run: plans before and under the lock use the same ones. */
+  private pinned: LoadedMigrations | undefined;
 
   private appliedBy(): string {
     return describeIdentity(this.identity);
@@ -318,6 +321,15 @@ export class Migrator {
   }
 
   private async run(command: string, makePlan: () => MigrationPlan, verify = true): Promise<RunReport> {
+    this.pinned = loadMigrations(this.options.migrationsDir);
+    try {
+      return await this.runPinned(command, makePlan, verify);
+    } finally {
+      this.pinned = undefined;
+    }
+  }
+
+  private async runPinned(command: string, makePlan: () => MigrationPlan, verify: boolean): Promise<RunReport> {
     const started = this.clock.now();
     // Refuse early, before waiting for a lock, when the plan is blocked.
     const preview = makePlan();

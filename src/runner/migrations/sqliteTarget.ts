@@ -6,6 +6,7 @@ import {
   nonTransactionalReason,
   schemaHash,
   schemaHashOfKeys,
+  SchemaHasher,
   tokenize,
   type AppliedMigration,
   type JournalEntry,
@@ -13,7 +14,7 @@ import {
   type SchemaObject,
 } from '../../engine/migrations';
 import { MigrationError, RollbackError } from '../../engine/errors';
-import { sqlite, type Database } from '../../store/sqlite';
+import { sqlite, type Database, type Statement } from '../../store/sqlite';
 import type { ApplyOutcome, ApplyRequest, ForeignKeyViolation, GroupOutcome, LockAttempt, LockOwner, LockRow, MigrationTarget, RepairRequest } from './target';
 
 export interface SqliteTargetOptions {
@@ -84,6 +85,12 @@ export class SqliteTarget implements MigrationTarget {
   private metadataReady = false;
   private readonly busyTimeoutMs: number;
   private readonly canonicalCache = new Map<string, Uint8Array>();
+  /** The schema hash kept up to date inside a group transaction (see trackedHash). */
+  private tracker:
+    | { sv: number; hasher: SchemaHasher; rows: Map<string, { key: string; table: string }>; byTable: Map<string, Set<string>>; incremental: boolean }
+    | undefined;
+  private readonly statements = new Map<string, Statement>();
+  private incrementalOff = false;
 
   constructor(private readonly options: SqliteTargetOptions) {
     this.location = options.file;
@@ -104,6 +111,16 @@ export class SqliteTarget implements MigrationTarget {
       this.connection = db;
     }
     return this.connection;
+  }
+
+  /** A prepared statement, prepared once per connection (SQLite re-prepares it after schema changes). */
+  private cached(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   exists(): boolean {
@@ -267,11 +284,65 @@ export class SqliteTarget implements MigrationTarget {
 
   schemaHash(): string {
     if (!this.exists()) return schemaHash([], { exclude: (n) => this.own.has(n) });
-    const keys = this.db
-      .prepare("SELECT type || char(0) || name || char(0) || tbl_name || char(0) || coalesce(sql, '') FROM sqlite_master")
-      .pluck()
-      .all() as string[];
+    const keys = this.cached(`SELECT ${KEY_COLUMNS} FROM sqlite_master`).pluck().all() as string[];
     return schemaHashOfKeys(keys, { exclude: (n) => this.own.has(n), cache: this.canonicalCache });
+  }
+
+  /** Starts keeping the schema hash up to date incrementally (a full read); returns the hash. */
+  private startTracking(): string {
+    const hasher = new SchemaHasher({ exclude: (n) => this.own.has(n), cache: this.canonicalCache });
+    const rows = new Map<string, { key: string; table: string }>();
+    const byTable = new Map<string, Set<string>>();
+    for (const [key, name, table] of this.db.prepare(`SELECT ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as Array<[string, string, string]>) {
+      hasher.add(key);
+      rows.set(name, { key, table });
+      let set = byTable.get(table);
+      if (!set) byTable.set(table, (set = new Set()));
+      set.add(name);
+    }
+    this.tracker = { sv: this.db.pragma('schema_version', { simple: true }) as number, hasher, rows, byTable, incremental: false };
+    return hasher.hex();
+  }
+
+  /**
+   * The schema hash after `statements` ran: unchanged when SQLite's schema_version did not move;
+   * else only the objects the statements name are read again (a rename, a virtual table or any
+   * statement not recognised reads everything). Checked against a full read before each commit.
+   */
+  private trackedHash(statements: readonly string[]): string {
+    const t = this.tracker;
+    if (!t || this.incrementalOff) return this.schemaHash();
+    const sv = this.db.pragma('schema_version', { simple: true }) as number;
+    if (sv === t.sv) return t.hasher.hex();
+    const names = affectedNames(statements);
+    if (!names || names.size === 0) return this.startTracking();
+    const list = [...names];
+    const marks = list.map(() => '?').join(', ');
+    const rows = this.cached(`SELECT ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE lower(name) IN (${marks}) OR lower(tbl_name) IN (${marks})`)
+      .raw()
+      .all(...list, ...list) as Array<[string, string, string]>;
+    const drop = (name: string) => {
+      const r = t.rows.get(name);
+      if (!r) return;
+      t.hasher.remove(r.key);
+      t.rows.delete(name);
+      t.byTable.get(r.table)?.delete(name);
+    };
+    for (const n of list) {
+      drop(n);
+      for (const dependent of [...(t.byTable.get(n) ?? [])]) drop(dependent);
+    }
+    for (const [key, name, table] of rows) {
+      drop(name);
+      t.hasher.add(key);
+      t.rows.set(name, { key, table });
+      let set = t.byTable.get(table);
+      if (!set) t.byTable.set(table, (set = new Set()));
+      set.add(name);
+    }
+    t.sv = sv;
+    t.incremental = true;
+    return t.hasher.hex();
   }
 
   replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string {
@@ -364,8 +435,8 @@ export class SqliteTarget implements MigrationTarget {
   private writeHistory(request: ApplyRequest, schemaBefore: string, schemaAfter: string | null, durationMs: number, success: boolean, error: string | null): void {
     const h = request.history;
     if (!h) return;
-    this.db
-      .prepare(
+    this
+      .cached(
         `INSERT OR REPLACE INTO ${this.q('history')} (version, name, file_name, checksum, up_checksum, source, up_sql, down_sql, no_transaction,
            applied_at, applied_by, duration_ms, success, schema_before, schema_after, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -391,8 +462,8 @@ export class SqliteTarget implements MigrationTarget {
   }
 
   private insertJournal(request: ApplyRequest, state: JournalEntry['state'], done: number, schemaBefore: string, objectsBefore: string | null, error: string | null, finished: boolean): number {
-    const r = this.db
-      .prepare(
+    const r = this
+      .cached(
         `INSERT INTO ${this.q('journal')} (run_id, version, direction, state, no_transaction, statements_done, statement_count, sql, schema_before,
            schema_objects_before, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -464,7 +535,8 @@ export class SqliteTarget implements MigrationTarget {
     try {
       try {
         db.exec('BEGIN IMMEDIATE');
-        if (first.schemaBefore === undefined) before = this.schemaHash();
+        const start = this.incrementalOff ? this.schemaHash() : this.startTracking();
+        if (first.schemaBefore === undefined) before = start;
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');
         return { applied, failure: { index: 0, outcome: { ok: false, error, statementsDone: 0, committed: false, busy: this.isBusy(error), durationMs: first.now() - groupStart } } };
@@ -485,7 +557,7 @@ export class SqliteTarget implements MigrationTarget {
               context: { component: 'migrations' },
             });
           }
-          const after = this.schemaHash();
+          const after = this.trackedHash(request.statements);
           if (request.expectSchemaAfter !== undefined && after !== request.expectSchemaAfter) {
             throw new RollbackError(
               `After rolling back version ${request.version} the schema does not match the one recorded before it was applied (hash ${after.slice(0, 12)} instead of ${request.expectSchemaAfter.slice(0, 12)}); the rollback was not committed.`,
@@ -494,7 +566,7 @@ export class SqliteTarget implements MigrationTarget {
           }
           const durationMs = request.now() - started;
           if (request.direction === 'up') this.writeHistory(request, before, after, durationMs, true, null);
-          else db.prepare(`DELETE FROM ${this.q('history')} WHERE version = ?`).run(request.version);
+          else this.cached(`DELETE FROM ${this.q('history')} WHERE version = ?`).run(request.version);
           this.insertJournal(request, 'committed', n, before, null, null, true);
           db.exec('RELEASE rebound_migration');
           applied.push({ ok: true, durationMs, schemaBefore: before, schemaAfter: after });
@@ -516,10 +588,21 @@ export class SqliteTarget implements MigrationTarget {
           }
           db.exec('ROLLBACK TO rebound_migration');
           db.exec('RELEASE rebound_migration');
+          this.tracker = undefined;
           failure = { index: i, outcome };
           break;
         }
       }
+      if (this.tracker?.incremental && this.tracker.hasher.hex() !== this.schemaHash()) {
+        // The incremental hash disagrees with a full read: never commit hashes that may be wrong.
+        // Roll the group back and run it again with full reads only.
+        this.tracker = undefined;
+        this.incrementalOff = true;
+        db.exec('ROLLBACK');
+        if (fkOn) db.pragma('foreign_keys = ON');
+        return this.applyGroup(requests, options);
+      }
+      this.tracker = undefined;
       try {
         db.exec('COMMIT');
       } catch (error) {
@@ -712,10 +795,57 @@ export class SqliteTarget implements MigrationTarget {
   }
 
   close(): void {
+    this.statements.clear();
+    this.tracker = undefined;
     this.connection?.close();
     this.connection = undefined;
     this.metadataReady = false;
   }
+}
+
+const KEY_COLUMNS = "type || char(0) || name || char(0) || tbl_name || char(0) || coalesce(sql, '')";
+
+/**
+ * The lower-cased names of the schema objects (tables for ALTER) the statements create, drop or
+ * alter in the main schema; undefined when that cannot be told from the statements alone (a rename
+ * rewrites other objects, a virtual table creates shadow tables, anything not recognised).
+ */
+export function affectedNames(statements: readonly string[]): Set<string> | undefined {
+  const names = new Set<string>();
+  for (const sql of statements) {
+    const info = describeStatement(tokenize(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment'));
+    switch (info.kind) {
+      case 'create-table':
+      case 'create-index':
+      case 'create-view':
+      case 'create-trigger':
+      case 'drop-table':
+      case 'drop-index':
+      case 'drop-view':
+      case 'drop-trigger':
+      case 'alter-add-column':
+      case 'alter-drop-column': {
+        const n = info.name;
+        if (!n || (n.schema !== undefined && n.schema.replace(/^["`[]|["`\]]$/g, '').toLowerCase() !== 'main') || /[^\x00-\x7f]/.test(n.id)) return undefined;
+        if (!info.temp) names.add(n.id);
+        break;
+      }
+      case 'insert':
+      case 'update':
+      case 'delete':
+      case 'select':
+      case 'pragma':
+      case 'analyze':
+      case 'reindex':
+      case 'vacuum':
+      case 'savepoint':
+      case 'transaction':
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return names;
 }
 
 function toLockRow(r: LockDbRow): LockRow {
