@@ -5,6 +5,12 @@ import { registerResilienceCommands } from './commands/resilience';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
 import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
+import { MigrationFileDiagnostics } from './diagnostics/migrationFiles';
+import { registerMigrationCommands } from './migrations/commands';
+import { MigrationsService } from './migrations/service';
+import { MigrationsTreeProvider } from './migrations/tree';
+import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
+import { watch } from './services';
 import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
 import { DeadLettersTreeProvider } from './views/deadLettersTree';
@@ -26,6 +32,7 @@ export interface ReboundUi {
   errors: ErrorsTreeProvider;
   deadLetters: DeadLettersTreeProvider;
   health: HealthTreeProvider;
+  migrations: MigrationsTreeProvider;
   statusBar: HealthStatusBar;
   /** Recomputes badges and the status bar now (normally done on store changes). */
   refresh(): void;
@@ -71,7 +78,17 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const deadLettersView = vscode.window.createTreeView('rebound.deadLetters', { treeDataProvider: deadLetters });
   const healthView = vscode.window.createTreeView('rebound.health', { treeDataProvider: health });
   const statusBar = new HealthStatusBar();
-  const source = dashboardSource(session, () => 0);
+  const root = session.folder.uri.fsPath;
+  const migrations = new MigrationsService(session, () => Object.entries(readDatabasesSection(root)).map(([name, cfg]) => resolveDatabase(root, name, cfg)));
+  const migrationsTree = new MigrationsTreeProvider(migrations);
+  const migrationsView = vscode.window.createTreeView('rebound.migrations', { treeDataProvider: migrationsTree });
+  const diagnosticsOn = () => vscode.workspace.getConfiguration('rebound', session.folder).get<boolean>('diagnostics.enabled', true);
+  const migrationFiles = new MigrationFileDiagnostics({
+    migrationFolders: () => migrations.folders(),
+    applied: (file) => migrations.applied(file),
+    enabled: diagnosticsOn,
+  });
+  const source = dashboardSource(session, () => migrations.pendingCount());
 
   const refresh = () => {
     errors.refresh();
@@ -103,9 +120,12 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   };
 
   // The status bar shows the health summary once the workbench is idle, never during activation.
-  const idle = setTimeout(refresh, 1500);
+  const idle = setTimeout(() => {
+    refresh();
+    migrationFiles.refreshAll();
+  }, 1500);
 
-  const ui: ReboundUi = { errors, deadLetters, health, statusBar, refresh };
+  const ui: ReboundUi = { errors, deadLetters, health, migrations: migrationsTree, statusBar, refresh };
   const disposables = [
     errors,
     deadLetters,
@@ -116,8 +136,23 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     statusBar,
     { dispose: () => clearTimeout(idle) },
     session.onDidChange(refresh),
+    migrations,
+    migrationsTree,
+    migrationsView,
+    migrationFiles,
+    migrations.onDidChange(() => migrationFiles.refreshAll()),
+    vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFiles, MigrationFileDiagnostics.metadata),
+    watch(session.folder, '.rebound/config.json', () => {
+      migrations.invalidate();
+      session.reopen();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('rebound.diagnostics.enabled')) migrationFiles.refreshAll();
+    }),
+    ...registerMigrationCommands(migrations, log),
     vscode.commands.registerCommand('rebound.refresh', () => {
       session.reopen();
+      migrations.invalidate();
       refresh();
     }),
     vscode.commands.registerCommand('rebound.openDashboard', () => DashboardPanel.show(context.extensionUri, source)),

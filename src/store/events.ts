@@ -2,6 +2,7 @@ import type { Classification, Classifier } from '../engine/classify/classifier';
 import { isReboundError } from '../engine/errors/reboundError';
 import type { Category, ErrorContext, Severity } from '../engine/errors/types';
 import { fingerprint } from '../engine/fingerprint/fingerprint';
+import { topWorkspaceFrame, type StackFrame } from '../engine/fingerprint/stackFrame';
 import { healthComponentOf } from '../engine/health/evaluate';
 import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
 import { redact } from '../engine/redact/redact';
@@ -194,6 +195,7 @@ export class EventRepository {
   private readonly insert: Statement;
   private readonly bucket: Statement;
   private readonly byId: Statement<[number], EventRow>;
+  private readonly frameCache = new Map<string, { redacted: string; frame: StackFrame | undefined }>();
 
   constructor(
     private readonly db: Database,
@@ -240,12 +242,12 @@ export class EventRepository {
     const message = redact(cap(rawMessage, LIMITS.message) || classification.code);
     const stack = cap(str(input.stack) ?? str(safe(() => e.stack)), LIMITS.stack);
     const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
-    const redactedStack = stack === null ? null : redact(stack);
+    const frames = stack === null ? undefined : this.frames(stack);
+    const redactedStack = frames === undefined ? null : frames.head + frames.redacted;
     const fp = fingerprint({
       code: classification.code,
       message,
-      stack: redactedStack ?? undefined,
-      output,
+      frame: frames?.frame ?? topWorkspaceFrame(frames?.head, this.options.workspaceRoot) ?? topWorkspaceFrame(output, this.options.workspaceRoot),
       task: ctx.task,
       migration: ctx.migration,
       component: ctx.component,
@@ -297,6 +299,25 @@ export class EventRepository {
         migration: ctx.migration ?? null,
       },
     };
+  }
+
+  /**
+   * A stack split at its first frame line: the head (the message) is redacted each time; the
+   * frames, which repeat for every failure of one code path, are redacted and searched for the
+   * top workspace frame once and remembered (a small cache).
+   */
+  private frames(stack: string): { head: string; redacted: string; frame: StackFrame | undefined } {
+    const m = /\n[ \t]+at /.exec(stack);
+    const cut = m ? m.index : stack.length;
+    const head = redact(stack.slice(0, cut));
+    const rest = stack.slice(cut);
+    let known = this.frameCache.get(rest);
+    if (!known) {
+      if (this.frameCache.size >= 256) this.frameCache.clear();
+      known = { redacted: redact(rest), frame: topWorkspaceFrame(rest, this.options.workspaceRoot) };
+      this.frameCache.set(rest, known);
+    }
+    return { head, ...known };
   }
 
   private store(prepared: Prepared[]): RecordResult[] {

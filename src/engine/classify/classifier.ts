@@ -114,8 +114,24 @@ export function createClassifier(userRules: readonly UserRule[] = []): Classifie
 function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classification | undefined {
   const codes = mergeCodes(facts.codes, scan.codes);
   const statuses = mergeCodes(facts.statuses, scan.statuses);
-  for (let r = 0; r < compiled.rules.length; r++) {
-    const rule = compiled.rules[r];
+  // Only rules some found evidence can satisfy are tried, lowest index (highest priority) first.
+  const { index, rules } = compiled;
+  const candidate = new Uint8Array(rules.length);
+  let any = false;
+  const mark = (list: number[] | undefined) => {
+    if (!list) return;
+    any = true;
+    for (let i = 0; i < list.length; i++) candidate[list[i]] = 1;
+  };
+  for (let id = 0; id < scan.conditionAt.length; id++) if (scan.conditionAt[id] >= 0) mark(index.byCondition[id]);
+  for (const c of codes.keys()) mark(index.byCode.get(c));
+  for (const st of statuses.keys()) mark(index.byStatus.get(st));
+  if (facts.exitCode !== undefined) mark(index.byExitCode.get(facts.exitCode));
+  if (facts.signal !== undefined) mark(index.bySignal.get(facts.signal));
+  if (!any) return undefined;
+  for (let r = 0; r < rules.length; r++) {
+    if (candidate[r] === 0) continue;
+    const rule = rules[r];
     for (let s = 0; s < rule.any.length; s++) {
       const at = specMatch(rule.any[s], compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts, codes, statuses);
       if (at === undefined) continue;

@@ -19,6 +19,14 @@ export interface CompiledRules {
   /** For rule r, spec s: the text condition id of its pattern (or line pattern), or -1. */
   patternIds: number[][];
   conditionCount: number;
+  /** Which rules (indexes into `rules`) each kind of evidence can satisfy, to try only those. */
+  index: {
+    byCondition: number[][];
+    byCode: Map<string, number[]>;
+    byStatus: Map<number, number[]>;
+    byExitCode: Map<number, number[]>;
+    bySignal: Map<string, number[]>;
+  };
   scan(text: string): ScanResult;
   /** Rules that could not be compiled (a bad regular expression) and were left out, with the reason. */
   problems: string[];
@@ -181,6 +189,30 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
     ['retry'],
   );
 
+  const index: CompiledRules['index'] = {
+    byCondition: Array.from({ length: conditionCount }, () => []),
+    byCode: new Map(),
+    byStatus: new Map(),
+    byExitCode: new Map(),
+    bySignal: new Map(),
+  };
+  const add = <K>(map: Map<K, number[]>, key: K, r: number) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [r]);
+    else if (list[list.length - 1] !== r) list.push(r);
+  };
+  kept.forEach((rule, r) => {
+    rule.any.forEach((spec, s) => {
+      for (const id of literalIds[r][s]) if (index.byCondition[id].at(-1) !== r) index.byCondition[id].push(r);
+      const pid = patternIds[r][s];
+      if (pid >= 0 && index.byCondition[pid].at(-1) !== r) index.byCondition[pid].push(r);
+      for (const c of spec.errorCode ?? []) add(index.byCode, c, r);
+      for (const h of spec.httpStatus ?? []) add(index.byStatus, h, r);
+      for (const e of spec.exitCode ?? []) add(index.byExitCode, e, r);
+      for (const g of spec.signal ?? []) add(index.bySignal, g, r);
+    });
+  });
+
   const automaton = new AhoCorasick(keys);
   const verifierCount = verifiers.length;
 
@@ -230,5 +262,5 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
     return { conditionAt: found.conditionAt, codes: found.codes, statuses: found.statuses, delayHintMs: found.delayHintMs };
   };
 
-  return { rules: kept, literalIds, patternIds, conditionCount, scan, problems };
+  return { rules: kept, literalIds, patternIds, conditionCount, index, scan, problems };
 }

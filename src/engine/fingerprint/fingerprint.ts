@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { normalizeMessage } from './normalize';
 import { topWorkspaceFrame, type StackFrame } from './stackFrame';
 
@@ -12,6 +12,8 @@ export interface FingerprintInput {
   migration?: string;
   component?: string;
   workspaceRoot?: string;
+  /** A frame the caller already found (then `stack` and `output` are not searched). */
+  frame?: StackFrame;
 }
 
 export interface FingerprintResult {
@@ -32,10 +34,10 @@ export interface FingerprintResult {
  */
 export function fingerprint(input: FingerprintInput): FingerprintResult {
   const normalized = normalizeMessage(input.message, input.workspaceRoot);
-  const frame = topWorkspaceFrame(input.stack, input.workspaceRoot) ?? topWorkspaceFrame(input.output, input.workspaceRoot);
+  const frame = input.frame ?? topWorkspaceFrame(input.stack, input.workspaceRoot) ?? topWorkspaceFrame(input.output, input.workspaceRoot);
   const scope = input.task !== undefined ? `task:${input.task}` : input.migration !== undefined ? `migration:${input.migration}` : `component:${input.component ?? ''}`;
   const where = frame ? `frame:${frame.file}#${frame.function ?? ''}` : `message:${normalized}`;
-  const fingerprint = createHash('sha1').update(`${input.code}\u0000${scope}\u0000${where}`).digest('hex').slice(0, 32);
+  const fingerprint = sha1(`${input.code}\u0000${scope}\u0000${where}`).slice(0, 32);
   const culprit = frame
     ? `${frame.file}${frame.function ? ` in ${frame.function}` : ''}`
     : input.task !== undefined
@@ -49,3 +51,9 @@ export function fingerprint(input: FingerprintInput): FingerprintResult {
   if (frame) result.frame = frame;
   return result;
 }
+
+/** sha1 hex: the one-shot `crypto.hash` where the runtime has it (Node >= 20.12), else a Hash object. */
+const sha1: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(algorithm: string, data: string): string }).hash('sha1', text)
+    : (text) => crypto.createHash('sha1').update(text).digest('hex');

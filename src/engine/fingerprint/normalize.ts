@@ -16,9 +16,8 @@ const MAYBE = /[0-9"'\x60]/;
 
 const MAX = 500;
 
-function placeholder(m: string, ...groups: unknown[]): string {
-  for (let i = 1; i <= 6; i++) if (groups[i - 1] !== undefined) return NAMES[i];
-  return m;
+function placeholder(m: string, g1?: string, g2?: string, g3?: string, g4?: string, g5?: string, g6?: string): string {
+  return g1 !== undefined ? NAMES[1] : g2 !== undefined ? NAMES[2] : g3 !== undefined ? NAMES[3] : g4 !== undefined ? NAMES[4] : g5 !== undefined ? NAMES[5] : g6 !== undefined ? NAMES[6] : m;
 }
 
 /**

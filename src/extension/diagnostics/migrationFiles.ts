@@ -78,7 +78,9 @@ export class MigrationFileDiagnostics implements vscode.CodeActionProvider, vsco
         edit.set(doc.uri, toTextEdits(fix.edits));
         if (fix.newFile) {
           const target = vscode.Uri.joinPath(doc.uri, '..', fix.newFile.fileName);
-          edit.createFile(target, { ignoreIfExists: false, contents: new TextEncoder().encode(fix.newFile.text) });
+          // createFile + insert (not `contents`), which every workbench (desktop and web) applies.
+          edit.createFile(target, { ignoreIfExists: false });
+          edit.insert(target, new vscode.Position(0, 0), fix.newFile.text);
         }
         action.edit = edit;
         actions.push(action);

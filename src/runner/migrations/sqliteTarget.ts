@@ -87,7 +87,7 @@ export class SqliteTarget implements MigrationTarget {
   private readonly canonicalCache = new Map<string, Uint8Array>();
   /** The schema hash kept up to date inside a group transaction (see trackedHash). */
   private tracker:
-    | { sv: number; hasher: SchemaHasher; rows: Map<string, { key: string; table: string }>; byTable: Map<string, Set<string>>; incremental: boolean }
+    | { sv: number; hasher: SchemaHasher; rows: Map<string, TrackedRow>; byTable: Map<string, Set<string>>; incremental: boolean }
     | undefined;
   private readonly statements = new Map<string, Statement>();
   private incrementalOff = false;
@@ -291,54 +291,62 @@ export class SqliteTarget implements MigrationTarget {
   /** Starts keeping the schema hash up to date incrementally (a full read); returns the hash. */
   private startTracking(): string {
     const hasher = new SchemaHasher({ exclude: (n) => this.own.has(n), cache: this.canonicalCache });
-    const rows = new Map<string, { key: string; table: string }>();
-    const byTable = new Map<string, Set<string>>();
-    for (const [key, name, table] of this.db.prepare(`SELECT ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as Array<[string, string, string]>) {
-      hasher.add(key);
-      rows.set(name, { key, table });
-      let set = byTable.get(table);
-      if (!set) byTable.set(table, (set = new Set()));
-      set.add(name);
-    }
-    this.tracker = { sv: this.db.pragma('schema_version', { simple: true }) as number, hasher, rows, byTable, incremental: false };
+    this.tracker = { sv: this.db.pragma('schema_version', { simple: true }) as number, hasher, rows: new Map(), byTable: new Map(), incremental: false };
+    for (const row of this.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as RawRow[]) this.track(row);
     return hasher.hex();
   }
 
+  private track([rowid, key, name, table]: RawRow): void {
+    const t = this.tracker!;
+    this.untrack(name);
+    t.hasher.add(key);
+    t.rows.set(name, { key, table, rowid });
+    let set = t.byTable.get(table);
+    if (!set) t.byTable.set(table, (set = new Set()));
+    set.add(name);
+  }
+
+  private untrack(name: string): void {
+    const t = this.tracker!;
+    const r = t.rows.get(name);
+    if (!r) return;
+    t.hasher.remove(r.key);
+    t.rows.delete(name);
+    t.byTable.get(r.table)?.delete(name);
+  }
+
   /**
-   * The schema hash after `statements` ran: unchanged when SQLite's schema_version did not move;
-   * else only the objects the statements name are read again (a rename, a virtual table or any
-   * statement not recognised reads everything). Checked against a full read before each commit.
+   * The schema hash after `statements` ran, without re-reading the whole schema: unchanged when
+   * SQLite's schema_version did not move; else dropped objects (and their indexes and triggers)
+   * are taken out, altered tables are read again by rowid, and created objects are read from past
+   * the highest rowid left (SQLite gives a new schema row the next rowid). A rename, a virtual
+   * table or any statement not recognised reads everything. A full read checks the result before
+   * every commit (see applyGroup).
    */
   private trackedHash(statements: readonly string[]): string {
     const t = this.tracker;
     if (!t || this.incrementalOff) return this.schemaHash();
     const sv = this.db.pragma('schema_version', { simple: true }) as number;
     if (sv === t.sv) return t.hasher.hex();
-    const names = affectedNames(statements);
-    if (!names || names.size === 0) return this.startTracking();
-    const list = [...names];
-    const marks = list.map(() => '?').join(', ');
-    const rows = this.cached(`SELECT ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE lower(name) IN (${marks}) OR lower(tbl_name) IN (${marks})`)
-      .raw()
-      .all(...list, ...list) as Array<[string, string, string]>;
-    const drop = (name: string) => {
-      const r = t.rows.get(name);
-      if (!r) return;
-      t.hasher.remove(r.key);
-      t.rows.delete(name);
-      t.byTable.get(r.table)?.delete(name);
-    };
-    for (const n of list) {
-      drop(n);
-      for (const dependent of [...(t.byTable.get(n) ?? [])]) drop(dependent);
+    const effect = schemaEffect(statements);
+    if (!effect) return this.startTracking();
+    for (const name of effect.dropped) {
+      for (const dependent of [...(t.byTable.get(name) ?? [])]) this.untrack(dependent);
+      this.untrack(name);
     }
-    for (const [key, name, table] of rows) {
-      drop(name);
-      t.hasher.add(key);
-      t.rows.set(name, { key, table });
-      let set = t.byTable.get(table);
-      if (!set) t.byTable.set(table, (set = new Set()));
-      set.add(name);
+    for (const name of effect.altered) {
+      const r = t.rows.get(name);
+      if (!r) continue;
+      const row = this.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid = ?`).raw().get(r.rowid) as RawRow | undefined;
+      if (row && row[2] === name) this.track(row);
+      else return this.startTracking();
+    }
+    if (effect.created) {
+      let max = 0;
+      for (const r of t.rows.values()) if (r.rowid > max) max = r.rowid;
+      for (const row of this.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid > ?`).raw().all(max) as RawRow[]) {
+        this.track(row);
+      }
     }
     t.sv = sv;
     t.incremental = true;
@@ -435,53 +443,49 @@ export class SqliteTarget implements MigrationTarget {
   private writeHistory(request: ApplyRequest, schemaBefore: string, schemaAfter: string | null, durationMs: number, success: boolean, error: string | null): void {
     const h = request.history;
     if (!h) return;
-    this
-      .cached(
-        `INSERT OR REPLACE INTO ${this.q('history')} (version, name, file_name, checksum, up_checksum, source, up_sql, down_sql, no_transaction,
-           applied_at, applied_by, duration_ms, success, schema_before, schema_after, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        request.version,
-        h.name,
-        h.fileName,
-        h.checksum,
-        h.upChecksum,
-        h.source,
-        h.upSql,
-        h.downSql,
-        h.noTransaction ? 1 : 0,
-        request.now(),
-        h.appliedBy,
-        Math.round(durationMs),
-        success ? 1 : 0,
-        schemaBefore,
-        schemaAfter,
-        error,
-      );
+    this.cached(
+      `INSERT OR REPLACE INTO ${this.q('history')} (version, name, file_name, checksum, up_checksum, source, up_sql, down_sql, no_transaction,
+         applied_at, applied_by, duration_ms, success, schema_before, schema_after, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      request.version,
+      h.name,
+      h.fileName,
+      h.checksum,
+      h.upChecksum,
+      h.source,
+      h.upSql,
+      h.downSql,
+      h.noTransaction ? 1 : 0,
+      request.now(),
+      h.appliedBy,
+      Math.round(durationMs),
+      success ? 1 : 0,
+      schemaBefore,
+      schemaAfter,
+      error,
+    );
   }
 
   private insertJournal(request: ApplyRequest, state: JournalEntry['state'], done: number, schemaBefore: string, objectsBefore: string | null, error: string | null, finished: boolean): number {
-    const r = this
-      .cached(
-        `INSERT INTO ${this.q('journal')} (run_id, version, direction, state, no_transaction, statements_done, statement_count, sql, schema_before,
-           schema_objects_before, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        request.runId,
-        request.version,
-        request.direction,
-        state,
-        request.noTransaction ? 1 : 0,
-        done,
-        request.statements.length,
-        request.statements.map((s) => `${s};`).join('\n'),
-        schemaBefore,
-        objectsBefore,
-        error,
-        request.now(),
-        finished ? request.now() : null,
-      );
+    const r = this.cached(
+      `INSERT INTO ${this.q('journal')} (run_id, version, direction, state, no_transaction, statements_done, statement_count, sql, schema_before,
+         schema_objects_before, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      request.runId,
+      request.version,
+      request.direction,
+      state,
+      request.noTransaction ? 1 : 0,
+      done,
+      request.statements.length,
+      request.statements.map((s) => `${s};`).join('\n'),
+      schemaBefore,
+      objectsBefore,
+      error,
+      request.now(),
+      finished ? request.now() : null,
+    );
     return Number(r.lastInsertRowid);
   }
 
@@ -805,29 +809,52 @@ export class SqliteTarget implements MigrationTarget {
 
 const KEY_COLUMNS = "type || char(0) || name || char(0) || tbl_name || char(0) || coalesce(sql, '')";
 
+type RawRow = [number, string, string, string];
+interface TrackedRow {
+  key: string;
+  table: string;
+  rowid: number;
+}
+
 /**
- * The lower-cased names of the schema objects (tables for ALTER) the statements create, drop or
- * alter in the main schema; undefined when that cannot be told from the statements alone (a rename
- * rewrites other objects, a virtual table creates shadow tables, anything not recognised).
+ * What the statements do to the main schema, by lower-cased name: objects created, tables altered
+ * in place (ADD/DROP COLUMN), objects dropped. Undefined when that cannot be told from the
+ * statements alone (a rename rewrites other objects, a virtual table creates shadow tables, a
+ * non-main schema, anything not recognised).
  */
-export function affectedNames(statements: readonly string[]): Set<string> | undefined {
-  const names = new Set<string>();
+export function schemaEffect(statements: readonly string[]): { created: boolean; altered: Set<string>; dropped: Set<string> } | undefined {
+  const effect = { created: false, altered: new Set<string>(), dropped: new Set<string>() };
   for (const sql of statements) {
     const info = describeStatement(tokenize(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment'));
+    const n = info.name;
+    const mainName = (): string | undefined => {
+      if (!n || /[^\x00-\x7f]/.test(n.id)) return undefined;
+      if (n.schema !== undefined && n.schema.replace(/^["`[]|["`\]]$/g, '').toLowerCase() !== 'main') return undefined;
+      return n.id;
+    };
     switch (info.kind) {
       case 'create-table':
       case 'create-index':
       case 'create-view':
       case 'create-trigger':
+        if (info.temp) break;
+        if (!mainName()) return undefined;
+        effect.created = true;
+        break;
       case 'drop-table':
       case 'drop-index':
       case 'drop-view':
-      case 'drop-trigger':
+      case 'drop-trigger': {
+        const name = mainName();
+        if (!name) return undefined;
+        effect.dropped.add(name);
+        break;
+      }
       case 'alter-add-column':
       case 'alter-drop-column': {
-        const n = info.name;
-        if (!n || (n.schema !== undefined && n.schema.replace(/^["`[]|["`\]]$/g, '').toLowerCase() !== 'main') || /[^\x00-\x7f]/.test(n.id)) return undefined;
-        if (!info.temp) names.add(n.id);
+        const name = mainName();
+        if (!name) return undefined;
+        effect.altered.add(name);
         break;
       }
       case 'insert':
@@ -845,7 +872,7 @@ export function affectedNames(statements: readonly string[]): Set<string> | unde
         return undefined;
     }
   }
-  return names;
+  return effect;
 }
 
 function toLockRow(r: LockDbRow): LockRow {

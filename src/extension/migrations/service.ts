@@ -1,0 +1,131 @@
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { AppliedFileInfo, AppliedMigration } from '../../engine/migrations';
+import { openMigrator, type Migrator, type MigrationProgress, type ResolvedDatabase, type StatusReport } from '../../runner/migrations';
+import type { ReboundSession } from '../session';
+
+export interface DatabaseState {
+  db: ResolvedDatabase;
+  status?: StatusReport;
+  error?: string;
+}
+
+/**
+ * The workspace's migration targets as the editor sees them: status per database, the applied
+ * history for file diagnostics, and the commands (up, down, recover, validate) run with progress
+ * and cancellation. Status is read on demand and cached until the next change.
+ */
+export class MigrationsService implements vscode.Disposable {
+  private cache: DatabaseState[] | undefined;
+  private history = new Map<string, Map<string, AppliedMigration>>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly session: ReboundSession,
+    private readonly databases: () => ResolvedDatabase[],
+  ) {}
+
+  invalidate(): void {
+    this.cache = undefined;
+    this.history.clear();
+    this.changed.fire();
+  }
+
+  states(): DatabaseState[] {
+    if (this.cache) return this.cache;
+    let dbs: ResolvedDatabase[];
+    try {
+      dbs = this.databases();
+    } catch {
+      // A bad config.json is reported on the file itself; the view just shows nothing.
+      dbs = [];
+    }
+    this.cache = dbs.map((db) => {
+      try {
+        return { db, status: this.withMigrator(db, (m) => m.status()) };
+      } catch (err) {
+        return { db, error: (err as Error).message };
+      }
+    });
+    return this.cache;
+  }
+
+  pendingCount(): number {
+    return this.states().reduce((n, s) => n + (s.status?.entries.filter((e) => e.state === 'pending').length ?? 0), 0);
+  }
+
+  folders(): string[] {
+    try {
+      return this.databases().map((d) => d.migrationsDir);
+    } catch {
+      return [];
+    }
+  }
+
+  /** What the target's history records for an applied migration file (for diagnostics and fixes). */
+  applied(file: string): AppliedFileInfo | undefined {
+    const db = this.databases().find((d) => d.migrationsDir === dirname(file));
+    if (!db) return undefined;
+    let byFile = this.history.get(db.name);
+    if (!byFile) {
+      byFile = new Map();
+      try {
+        const rows = this.withMigrator(db, (_m, target) => (target.exists() ? target.readHistory() : []));
+        for (const h of rows) if (h.success) byFile.set(h.fileName, h);
+      } catch {
+        /* an unreadable target: no applied info */
+      }
+      this.history.set(db.name, byFile);
+    }
+    const name = file.split(/[\\/]/).pop()!;
+    const h = byFile.get(name);
+    return h ? { checksum: h.checksum, source: h.source, upChecksum: h.upChecksum } : undefined;
+  }
+
+  private withMigrator<T>(db: ResolvedDatabase, fn: (m: Migrator, target: ReturnType<typeof openMigrator>['target']) => T, signal?: AbortSignal): T {
+    const { migrator, target } = openMigrator(db, { signal });
+    try {
+      return fn(migrator, target);
+    } finally {
+      migrator.dispose();
+      target.close();
+    }
+  }
+
+  /** Runs a migration command with progress in the Migrations view; failures are recorded as error events. */
+  async run<T>(
+    db: ResolvedDatabase,
+    title: string,
+    fn: (m: Migrator) => Promise<T>,
+    onProgress?: (p: MigrationProgress, report: (message: string) => void) => void,
+  ): Promise<T | undefined> {
+    return vscode.window.withProgress(
+      { location: { viewId: 'rebound.migrations' }, title, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
+        const { migrator, target } = openMigrator(db, { signal: ac.signal });
+        const sub = onProgress ? migrator.onDidProgress((p) => onProgress(p, (message) => progress.report({ message }))) : undefined;
+        try {
+          return await fn(migrator);
+        } catch (err) {
+          this.session.store(true)?.errors.record({
+            error: err,
+            context: { component: 'migrations', migration: db.name, command: title, file: db.file },
+          });
+          throw err;
+        } finally {
+          sub?.dispose();
+          migrator.dispose();
+          target.close();
+          this.invalidate();
+        }
+      },
+    );
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
