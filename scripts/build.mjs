@@ -35,6 +35,8 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'better-sqlite3'],
+    // Prefer ES modules: jsonc-parser's UMD entry loads its parts with dynamic requires.
+    mainFields: ['module', 'main'],
   },
   {
     ...common,
@@ -44,6 +46,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
+    mainFields: ['module', 'main'],
     banner: { js: '#!/usr/bin/env node' },
   },
   {

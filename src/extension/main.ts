@@ -6,6 +6,8 @@ import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
 import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
 import { MigrationFileDiagnostics } from './diagnostics/migrationFiles';
+import { RemediationProvider } from './diagnostics/remediation';
+import { TaskDiagnostics } from './diagnostics/taskDiagnostics';
 import { registerMigrationCommands } from './migrations/commands';
 import { MigrationsService } from './migrations/service';
 import { MigrationsTreeProvider } from './migrations/tree';
@@ -89,6 +91,12 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     enabled: diagnosticsOn,
   });
   const source = dashboardSource(session, () => migrations.pendingCount());
+  const taskDiagnostics = new TaskDiagnostics(diagnosticsOn);
+  const remediation = new RemediationProvider(
+    () => builtinGuidance,
+    (uri, d) => taskDiagnostics.origin(uri, d),
+    () => vscode.Uri.file(session.paths.config),
+  );
 
   const refresh = () => {
     errors.refresh();
@@ -140,6 +148,9 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     migrationsTree,
     migrationsView,
     migrationFiles,
+    taskDiagnostics,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, remediation, RemediationProvider.metadata),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, remediation),
     migrations.onDidChange(() => migrationFiles.refreshAll()),
     vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFiles, MigrationFileDiagnostics.metadata),
     watch(session.folder, '.rebound/config.json', () => {
@@ -147,7 +158,10 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       session.reopen();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('rebound.diagnostics.enabled')) migrationFiles.refreshAll();
+      if (e.affectsConfiguration('rebound.diagnostics.enabled')) {
+        migrationFiles.refreshAll();
+        if (!diagnosticsOn()) taskDiagnostics.clearAll();
+      }
     }),
     ...registerMigrationCommands(migrations, log),
     vscode.commands.registerCommand('rebound.refresh', () => {

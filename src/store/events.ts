@@ -307,8 +307,11 @@ export class EventRepository {
    * top workspace frame once and remembered (a small cache).
    */
   private frames(stack: string): { head: string; redacted: string; frame: StackFrame | undefined } {
-    const m = /\n[ \t]+at /.exec(stack);
-    const cut = m ? m.index : stack.length;
+    let cut = stack.indexOf('\n    at ');
+    if (cut < 0) {
+      const m = /\n[ \t]+at /.exec(stack);
+      cut = m ? m.index : stack.length;
+    }
     const head = redact(stack.slice(0, cut));
     const rest = stack.slice(cut);
     let known = this.frameCache.get(rest);

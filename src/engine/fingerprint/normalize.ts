@@ -1,30 +1,26 @@
-// One expression, one alternative per placeholder, in this order (numbered groups 1..6).
-const PLACEHOLDERS = new RegExp(
-  [
-    String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
-    String.raw`(\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b)`,
-    String.raw`(\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
-    String.raw`("[^"\r\n]*"|(?<![\w'])'[^'\r\n]*'(?![\w'])|\x60[^\x60\r\n]*\x60)`,
-    String.raw`(\b\d+(?:\.\d+)?\s?(?:ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?)\b)`,
-    String.raw`(\b\d+(?:\.\d+)?\b)`,
-  ].join('|'),
-  'g',
-);
-const NAMES = ['', '<uuid>', '<time>', '<hex>', '<str>', '<duration>', '<n>'];
-/** Only text with a digit or a quote can hold a placeholder. */
-const MAYBE = /[0-9"'\x60]/;
-
 const MAX = 500;
 
-function placeholder(m: string, g1?: string, g2?: string, g3?: string, g4?: string, g5?: string, g6?: string): string {
-  return g1 !== undefined ? NAMES[1] : g2 !== undefined ? NAMES[2] : g3 !== undefined ? NAMES[3] : g4 !== undefined ? NAMES[4] : g5 !== undefined ? NAMES[5] : g6 !== undefined ? NAMES[6] : m;
+const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/y;
+const TIME = /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/y;
+const NUMBER = /\d+(?:\.\d+)?\b/y;
+const DIGITS = /\d+(?:\.\d+)?/y;
+const DURATION = /\s?(?:ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?)\b/y;
+const HEX_WORD = /^(?:0x[0-9a-fA-F]+|(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,})$/;
+
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+function sticky(re: RegExp, s: string, at: number): number {
+  re.lastIndex = at;
+  return re.test(s) ? re.lastIndex : -1;
 }
 
 /**
  * A message with its variable parts replaced by placeholders, so repeats of one failure compare
  * equal: the workspace folder becomes `<ws>`, UUIDs `<uuid>`, timestamps `<time>`, hex `<hex>`,
  * quoted strings `<str>`, durations `<duration>`, other numbers `<n>`; whitespace is collapsed.
- * Never throws.
+ * One left-to-right pass; never throws.
  */
 export function normalizeMessage(message: string, workspaceRoot?: string): string {
   let s = typeof message === 'string' ? message : String(message ?? '');
@@ -32,9 +28,80 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
   if (workspaceRoot && workspaceRoot.length > 1) {
     for (const root of rootForms(workspaceRoot)) if (s.includes(root)) s = s.split(root).join('<ws>');
   }
-  if (MAYBE.test(s)) s = s.replace(PLACEHOLDERS, placeholder);
-  s = s.replace(/\s+/g, ' ').trim();
-  return s.length > MAX ? s.slice(0, MAX) : s;
+  let out = '';
+  let copied = 0;
+  const emit = (from: number, to: number, placeholder: string) => {
+    out += s.slice(copied, from) + placeholder;
+    copied = to;
+  };
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 96 || c === 39) {
+      // "..." and `...` on one line; '...' only between non-word characters (not an apostrophe).
+      const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
+      if (c === 39 && (isWord(prev) || prev === 39)) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && s.charCodeAt(j) !== c && s.charCodeAt(j) !== 10 && s.charCodeAt(j) !== 13) j++;
+      const closed = j < n && s.charCodeAt(j) === c;
+      const after = j + 1 < n ? s.charCodeAt(j + 1) : 32;
+      if (closed && (c !== 39 || (!isWord(after) && after !== 39))) {
+        emit(i, j + 1, '<str>');
+        i = j + 1;
+      } else i++;
+      continue;
+    }
+    if (!isWord(c) || (i > 0 && isWord(s.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    // At the start of a word.
+    let end = i + 1;
+    while (end < n && isWord(s.charCodeAt(end))) end++;
+    if (isHex(c)) {
+      let e = sticky(UUID, s, i);
+      if (e > 0) {
+        emit(i, e, '<uuid>');
+        i = e;
+        continue;
+      }
+      if (isDigit(c)) {
+        e = sticky(TIME, s, i);
+        if (e > 0) {
+          emit(i, e, '<time>');
+          i = e;
+          continue;
+        }
+      }
+      if (end - i >= 3 && HEX_WORD.test(s.slice(i, end))) {
+        emit(i, end, '<hex>');
+        i = end;
+        continue;
+      }
+      if (isDigit(c)) {
+        const d = sticky(DURATION, s, sticky(DIGITS, s, i));
+        if (d > 0) {
+          emit(i, d, '<duration>');
+          i = d;
+          continue;
+        }
+        e = sticky(NUMBER, s, i);
+        if (e > 0) {
+          emit(i, e, '<n>');
+          i = e;
+          continue;
+        }
+      }
+    }
+    i = end;
+  }
+  out += s.slice(copied);
+  out = out.replace(/\s+/g, ' ').trim();
+  return out.length > MAX ? out.slice(0, MAX) : out;
 }
 
 const formsCache = new Map<string, string[]>();

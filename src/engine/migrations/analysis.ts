@@ -2,7 +2,7 @@ import { migrationChecksum, upChecksum } from './checksum';
 import { parseMigrationFileName } from './fileName';
 import { parseMigration, type ParsedMigration } from './sections';
 import type { SqlStatement } from './splitter';
-import { describeStatement, isDestructive, nonTransactionalReason, type StatementInfo } from './statements';
+import { describeStatement, isDestructive, isSchemaNeutral, nonTransactionalReason, type StatementInfo } from './statements';
 import { LineIndex, normalizeText, type TextRange } from './text';
 
 /** Stable codes of the findings on a migration file (diagnostic codes in the editor). */
@@ -89,7 +89,7 @@ export function analyzeMigrationFile(text: string, fileName: string, applied?: A
         fixes: ['insert-down-skeleton'],
       });
     }
-  } else if (parsed.down.statements.length === 0 && parsed.up.statements.length > 0) {
+  } else if (parsed.down.statements.length === 0 && parsed.up.statements.some((st) => !isSchemaNeutral(describeStatement(st)))) {
     const m = parsed.down.marker!;
     findings.push({
       code: FINDING_CODES.emptyDown,

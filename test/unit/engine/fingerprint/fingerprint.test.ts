@@ -31,6 +31,33 @@ describe('normaliser', () => {
     assert.equal(normalizeMessage(undefined as never), '');
   });
 
+  it('agrees with the reference regular expression on any text (property)', () => {
+    const reference = (m: string) =>
+      m
+        .replace(
+          new RegExp(
+            [
+              String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
+              String.raw`(\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b)`,
+              String.raw`(\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
+              String.raw`("[^"\r\n]*"|(?<![\w'])'[^'\r\n]*'(?![\w'])|\x60[^\x60\r\n]*\x60)`,
+              String.raw`(\b\d+(?:\.\d+)?\s?(?:ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?)\b)`,
+              String.raw`(\b\d+(?:\.\d+)?\b)`,
+            ].join('|'),
+            'g',
+          ),
+          (x, a, b, c, d, e, f) => (a ? '<uuid>' : b ? '<time>' : c ? '<hex>' : d !== undefined ? '<str>' : e ? '<duration>' : f ? '<n>' : x),
+        )
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 500);
+    const pieces = fc.constantFrom('12', '3.5', ' ', '"', "'", '`', 'ms', 's', 'x', 'ab', 'f00d', 'deadbeef1', '0x1F', '-', ':', '2025-01-31', 'T10:00:00', 'Z', '\n', 'e29b', 'can', '_', '.');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 20 }).map((a) => a.join('')), (s) => normalizeMessage(s) === reference(s)),
+      { numRuns: 3000 },
+    );
+  });
+
   it('is stable: normalising twice changes nothing more (property)', () => {
     fc.assert(fc.property(fc.string(), (s) => normalizeMessage(normalizeMessage(s)) === normalizeMessage(s)), { numRuns: 500 });
   });
