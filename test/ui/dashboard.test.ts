@@ -41,7 +41,7 @@ describe('Dashboard and Errors view on the demo workspace', function () {
     const text = (await cell.textContent()) ?? '';
     assert.ok(text.includes('<img src=x'), `the tag should be visible as text, got ${JSON.stringify(text)}`);
     assert.equal(await cell.locator('img, script').count(), 0, 'no element was created from the message');
-    assert.equal(await d.locator('body').evaluate(() => (window as unknown as { __xss?: number }).__xss ?? 0), 0, 'the markup ran');
+    assert.equal(await d.locator('body').evaluate(() => (globalThis as unknown as { __xss?: number }).__xss ?? 0), 0, 'the markup ran');
     assert.ok(XSS_MESSAGE.includes('<script>'));
   });
 

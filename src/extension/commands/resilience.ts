@@ -46,7 +46,7 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
 
   return [
     vscode.commands.registerCommand('rebound.deadLetter.retry', async (arg: unknown) => {
-      if (!(await requireTrust('retry dead letters'))) return;
+      if (!requireTrust('retry dead letters')) return;
       const entry = await entryOf(arg);
       if (!entry) return;
       const result = await vscode.window.withProgress(
@@ -62,7 +62,7 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
       else void vscode.window.showWarningMessage(`Rebound: ${entry.operation} failed again: ${(result.error as Error | undefined)?.message ?? 'unknown error'}`);
     }),
     vscode.commands.registerCommand('rebound.deadLetter.retryAll', async () => {
-      if (!(await requireTrust('retry dead letters'))) return;
+      if (!requireTrust('retry dead letters')) return;
       const pending = repo().count({ states: ['pending'] });
       if (!pending) return;
       const go = await vscode.window.showWarningMessage(`Retry all ${pending} pending dead letter(s)?`, { modal: true }, 'Retry All');

@@ -44,7 +44,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
 
   return [
     vscode.commands.registerCommand('rebound.migrate.up', async (arg: unknown) => {
-      if (!(await requireTrust('apply migrations'))) return;
+      if (!requireTrust('apply migrations')) return;
       const db = await pickDb(arg);
       if (!db) return;
       try {
@@ -58,7 +58,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       }
     }),
     vscode.commands.registerCommand('rebound.migrate.down', async (arg: unknown) => {
-      if (!(await requireTrust('roll back migrations'))) return;
+      if (!requireTrust('roll back migrations')) return;
       const db = await pickDb(arg);
       if (!db) return;
       const n = arg as MigrationNode | undefined;
@@ -74,7 +74,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       }
     }),
     vscode.commands.registerCommand('rebound.migrate.recover', async (arg: unknown) => {
-      if (!(await requireTrust('recover migrations'))) return;
+      if (!requireTrust('recover migrations')) return;
       const db = await pickDb(arg);
       if (!db) return;
       try {
