@@ -8,3 +8,4 @@ export * from './redact';
 export * from './issues';
 export * from './health';
 export * from './resilience';
+export * from './migrations';

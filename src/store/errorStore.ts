@@ -54,6 +54,7 @@ export class ErrorStore implements Disposable {
   private readonly retention: Required<RetentionConfig>;
   private readonly thresholds: HealthThresholds;
   private closed = false;
+  private lastRetention: number | undefined;
 
   /** Opens (creating or upgrading) the database file; see `notices` for what the user should know. */
   static open(file: string, options: ErrorStoreOptions & OpenOptions = {}): ErrorStore {
@@ -91,8 +92,22 @@ export class ErrorStore implements Disposable {
     const results = this.events.recordBatch(inputs);
     if (results.length > 0) {
       this.fire('recorded', [...new Set(results.map((r) => r.issueId))], results.flatMap((r) => r.transitions));
+      this.retentionIfDue();
     }
     return results;
+  }
+
+  /** Retention runs by itself, at most once a day, after recording (the last run is kept in `meta`). */
+  private retentionIfDue(): void {
+    const now = this.clock.now();
+    if (this.lastRetention === undefined) {
+      const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'retention.lastRun'`).get() as { value: string } | undefined;
+      this.lastRetention = row ? Number(row.value) : 0;
+    }
+    if (now - this.lastRetention < DAY) return;
+    this.lastRetention = now;
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES ('retention.lastRun', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(now));
+    this.applyRetention();
   }
 
   getEvent(id: number): StoredEvent | undefined {
@@ -142,7 +157,8 @@ export class ErrorStore implements Disposable {
   }
 
   health(): HealthReport {
-    return evaluateHealth(this.stats.healthMetrics(this.clock.now()), this.thresholds);
+    const notes = this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason }));
+    return evaluateHealth(this.stats.healthMetrics(this.clock.now()), this.thresholds, notes);
   }
 
   /** Deletes events of resolved issues older than `days` (default: the configured retention). Returns rows deleted. */

@@ -242,7 +242,8 @@ export class EventRepository {
     const message = redact(cap(rawMessage, LIMITS.message) || classification.code);
     const stack = cap(str(input.stack) ?? str(safe(() => e.stack)), LIMITS.stack);
     const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
-    const frames = stack === null ? undefined : this.frames(stack);
+    const name = str(safe(() => (e as { name?: unknown }).name));
+    const frames = stack === null ? undefined : this.frames(stack, rawMessage !== undefined && name !== undefined ? [`${name}: ${rawMessage}`, `${name}: ${message}`] : undefined);
     const redactedStack = frames === undefined ? null : frames.head + frames.redacted;
     const fp = fingerprint({
       code: classification.code,
@@ -306,13 +307,15 @@ export class EventRepository {
    * frames, which repeat for every failure of one code path, are redacted and searched for the
    * top workspace frame once and remembered (a small cache).
    */
-  private frames(stack: string): { head: string; redacted: string; frame: StackFrame | undefined } {
+  private frames(stack: string, knownHead?: [raw: string, redacted: string]): { head: string; redacted: string; frame: StackFrame | undefined } {
     let cut = stack.indexOf('\n    at ');
     if (cut < 0) {
       const m = /\n[ \t]+at /.exec(stack);
       cut = m ? m.index : stack.length;
     }
-    const head = redact(stack.slice(0, cut));
+    const rawHead = stack.slice(0, cut);
+    // The head is usually "Name: message", whose message is already redacted.
+    const head = knownHead && rawHead === knownHead[0] ? knownHead[1] : redact(rawHead);
     const rest = stack.slice(cut);
     let known = this.frameCache.get(rest);
     if (!known) {
@@ -414,21 +417,18 @@ export class EventRepository {
   deleteResolvedBefore(before: number, bucketsBefore: number = before): number {
     return this.db
       .transaction(() => {
-        const perIssue = this.db
-          .prepare(
-            `SELECT issue_id AS id, count(*) AS n FROM events
-             WHERE time < ? AND issue_id IN (SELECT id FROM issues WHERE status = 'resolved') GROUP BY issue_id`,
-          )
-          .all(before) as Array<{ id: number; n: number }>;
+        // Per resolved issue, through the (issue_id, time) index: never a scan of all old events.
+        const resolved = this.db.prepare(`SELECT id FROM issues WHERE status = 'resolved' AND first_seen < ?`).pluck().all(before) as number[];
         const del = this.db.prepare('DELETE FROM events WHERE issue_id = ? AND time < ?');
         const dec = this.db.prepare(
           `UPDATE issues SET stored_count = max(0, stored_count - ?),
              last_event_id = (SELECT max(id) FROM events WHERE issue_id = issues.id) WHERE id = ?`,
         );
         let deleted = 0;
-        for (const { id, n } of perIssue) {
-          deleted += del.run(id, before).changes;
-          dec.run(n, id);
+        for (const id of resolved) {
+          const n = del.run(id, before).changes;
+          if (n > 0) dec.run(n, id);
+          deleted += n;
         }
         this.db.prepare('DELETE FROM event_buckets WHERE hour < ?').run(bucketsBefore);
         return deleted;

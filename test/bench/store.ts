@@ -80,57 +80,78 @@ function median(xs: number[]): number {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/**
+ * Records `inputs` through Rebound (batches of `batch`), then inserts the very rows it stored into
+ * a fresh database with the same schema, plainly, in one transaction; reports both. Returns the
+ * Rebound store (open).
+ */
+async function recordSideBySide(dir: string, name: string, inputs: RecordInput[], now: number, batch: number, report: (line: string) => void): Promise<ErrorStore> {
+  const N = inputs.length;
+  const options = { workspaceRoot: '/w', retention: { floodCap: 1e9 }, clock: { now: () => now, setTimeout, clearTimeout } };
+  // Warm up the JIT on a throwaway store.
+  const warm = ErrorStore.open(join(dir, `warm-${name}.db`), options);
+  for (let i = 0; i < 5; i++) warm.recordBatch(inputs.slice(i * batch, (i + 1) * batch));
+  warm.close();
+  const store = ErrorStore.open(join(dir, `rebound-${name}.db`), options);
+  let t = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
+  for (let i = 0; i < N; i += batch) store.recordBatch(inputs.slice(i, i + batch));
+  const reboundMs = ms(t);
+  const reboundCpuMs = cpuMs(cpu);
+  const reboundRate = (N / reboundMs) * 1000;
+
+  const rows = store.db.prepare('SELECT * FROM events ORDER BY id').raw().all() as unknown[][];
+  const plain = openDatabase(join(dir, `plain-${name}.db`)).db;
+  plain.exec('PRAGMA foreign_keys = OFF');
+  const cols = (store.db.prepare('SELECT * FROM events LIMIT 1').columns() as Array<{ name: string }>).map((c) => c.name).filter((c) => c !== 'id');
+  const insert = plain.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  const values = rows.map((r) => r.slice(1));
+  t = process.hrtime.bigint();
+  cpu = process.cpuUsage();
+  plain.transaction(() => {
+    for (const v of values) insert.run(...v);
+  })();
+  const plainMs = ms(t);
+  const plainCpuMs = cpuMs(cpu);
+  const plainRate = (N / plainMs) * 1000;
+  plain.close();
+  const issues = store.listIssues({ status: ['unresolved', 'resolved', 'ignored'] }).total;
+  const bytes = Math.round(values.reduce((n, v) => n + v.reduce((m: number, x) => m + (typeof x === 'string' ? x.length : 8), 0), 0) / N);
+  report(`record ${fmt(N)} ${name} events (${issues} issues, ~${bytes} bytes of row data each; Rebound in batches of ${fmt(batch)}):`);
+  report(`  Rebound (classify + redact + fingerprint + issue upsert + counters):`);
+  report(`      ${fmt(reboundRate)} events/s wall (${fmt(reboundMs)} ms), ${fmt((N / reboundCpuMs) * 1000)} events per CPU-second`);
+  report(`  plain better-sqlite3 INSERT of the same rows, same table and indexes, one transaction:`);
+  report(`      ${fmt(plainRate)} events/s wall (${fmt(plainMs)} ms), ${fmt((N / plainCpuMs) * 1000)} events per CPU-second`);
+  report(`  ratio Rebound / plain: ${(reboundRate / plainRate).toFixed(2)} wall, ${(plainCpuMs / reboundCpuMs).toFixed(2)} CPU   (targets: >= 100,000 events/s, >= 0.40)`);
+  return store;
+}
+
 export async function run(report: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rebound-bench-store-'));
   try {
     const now = Date.UTC(2025, 5, 30, 12);
     const N = 100_000;
     const BATCH = 1_000;
+    // Heavy: command failures with a JS stack and a few lines of output each. Light: a message,
+    // an exit code and one line of output.
     const inputs = makeInputs(N, now - 30 * DAY, 30 * DAY);
 
     // 1. Recording, full pipeline. Flood control is set out of the way so every event is a stored row.
-    const file = join(dir, 'rebound.db');
-    const store = ErrorStore.open(file, { workspaceRoot: '/w', retention: { floodCap: 1e9 }, clock: { now: () => now, setTimeout, clearTimeout } });
-    // Warm up the JIT on a throwaway store.
-    const warm = ErrorStore.open(join(dir, 'warm.db'), { workspaceRoot: '/w', retention: { floodCap: 1e9 } });
-    for (let i = 0; i < 5; i++) warm.recordBatch(inputs.slice(i * BATCH, (i + 1) * BATCH));
-    warm.close();
-    let t = process.hrtime.bigint();
-    let cpu = process.cpuUsage();
-    for (let i = 0; i < N; i += BATCH) store.recordBatch(inputs.slice(i, i + BATCH));
-    const reboundMs = ms(t);
-    const reboundCpuMs = cpuMs(cpu);
-    const reboundRate = (N / reboundMs) * 1000;
-
-    // Plain better-sqlite3: the same rows into the same table and indexes, one transaction.
-    const rows = store.db.prepare('SELECT * FROM events ORDER BY id').raw().all() as unknown[][];
-    const plain = openDatabase(join(dir, 'plain.db')).db;
-    plain.exec('PRAGMA foreign_keys = OFF');
+    const heavy = await recordSideBySide(dir, 'heavy', inputs, now, BATCH, report);
+    const light = makeInputs(N, now - 30 * DAY, 30 * DAY).map((i, k) => ({
+      message: (i.error as Error).message,
+      output: (i.output ?? '').split('\n', 1)[0],
+      context: { task: TASKS[k % TASKS.length], exitCode: 1 },
+      time: i.time,
+    }));
+    (await recordSideBySide(dir, 'light', light, now, BATCH, report)).close();
+    const store = heavy;
     const cols = (store.db.prepare('SELECT * FROM events LIMIT 1').columns() as Array<{ name: string }>).map((c) => c.name).filter((c) => c !== 'id');
-    const insert = plain.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    const values = rows.map((r) => r.slice(1));
-    t = process.hrtime.bigint();
-    cpu = process.cpuUsage();
-    plain.transaction(() => {
-      for (const v of values) insert.run(...v);
-    })();
-    const plainMs = ms(t);
-    const plainCpuMs = cpuMs(cpu);
-    const plainRate = (N / plainMs) * 1000;
-    plain.close();
-    const issues = store.listIssues({ status: ['unresolved', 'resolved', 'ignored'] }).total;
-    const bytes = Math.round(values.reduce((n, v) => n + v.reduce((m: number, x) => m + (typeof x === 'string' ? x.length : 8), 0), 0) / N);
-    report(`record ${fmt(N)} events (${issues} issues, ~${bytes} bytes of row data each, Rebound in batches of ${fmt(BATCH)}):`);
-    report(`  Rebound (classify + redact + fingerprint + issue upsert + counters):`);
-    report(`      ${fmt(reboundRate)} events/s wall (${fmt(reboundMs)} ms), ${fmt((N / reboundCpuMs) * 1000)} events per CPU-second`);
-    report(`  plain better-sqlite3 INSERT of the same rows, same table and indexes, one transaction:`);
-    report(`      ${fmt(plainRate)} events/s wall (${fmt(plainMs)} ms), ${fmt((N / plainCpuMs) * 1000)} events per CPU-second`);
-    report(`  ratio Rebound / plain: ${(reboundRate / plainRate).toFixed(2)} wall, ${(plainCpuMs / reboundCpuMs).toFixed(2)} CPU   (targets: >= 100,000 events/s, >= 0.40)`);
 
     // 2. Grow the store to 1,000,000 events (copies of the recorded rows spread over 30 days),
     //    then bring issue counts and hourly counters in line with the rows, as recording would.
     const TOTAL = 1_000_000;
-    t = process.hrtime.bigint();
+    const t = process.hrtime.bigint();
     store.db.transaction(() => {
       const copy = store.db.prepare(
         `INSERT INTO events (${cols.join(', ')}) SELECT ${cols.map((c) => (c === 'time' ? `time - ? * 3600000` : c === 'stack' || c === 'details' ? 'NULL' : c)).join(', ')} FROM events WHERE id <= ?`,

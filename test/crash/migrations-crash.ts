@@ -125,7 +125,8 @@ function recoverActions(stdout: string): CrashRun['actions'] {
 
 if (require.main === module) {
   const runs = Number(process.argv[2] ?? 100);
-  runCrashCampaign({ runs, report: (l) => console.log(l) }).then(
+  const seed = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  runCrashCampaign({ runs, seed, report: (l) => console.log(l) }).then(
     (r) => {
       process.exitCode = r.passed === runs ? 0 : 1;
     },

@@ -263,40 +263,22 @@ function gather(input: FailureInput): Facts {
   addStatus(input.httpStatus);
 
   let e: unknown = input.error;
-  const seen = new Set<unknown>();
-  for (let depth = 0; depth < MAX_CAUSES && e !== undefined && e !== null && !seen.has(e); depth++) {
-    seen.add(e);
+  const seen: unknown[] = [];
+  for (let depth = 0; depth < MAX_CAUSES && e !== undefined && e !== null && !seen.includes(e); depth++) {
+    seen.push(e);
     if (typeof e === 'string') {
       texts.push(e);
       break;
     }
     if (typeof e !== 'object') break;
-    const o = e as Record<string, unknown>;
-    const m = safe(() => str(o.message));
-    if (m && m !== msg) texts.push(m);
-    addCode(safe(() => o.code));
-    addStatus(safe(() => o.status));
-    addStatus(safe(() => o.statusCode));
-    addStatus(safe(() => (o.response as Record<string, unknown> | undefined)?.status));
-    if (isReboundError(e)) {
-      const re = e;
-      const ctx = safe(() => re.context) ?? {};
-      if (facts.exitCode === undefined) facts.exitCode = int(ctx.exitCode);
-      if (facts.signal === undefined) facts.signal = str(ctx.signal);
-      if (facts.component === undefined) facts.component = str(ctx.component);
-      if (facts.task === undefined) facts.task = str(ctx.task);
-      if (typeof ctx.delayHintMs === 'number' && facts.delayHintMs === undefined) facts.delayHintMs = ctx.delayHintMs;
-      if (depth === 0 && e.category !== 'unknown') {
-        facts.ownError = { code: e.code, category: e.category, severity: e.severity, retryable: e.retryable, guidance: e.guidance, rule: 'error' };
-        if (facts.delayHintMs !== undefined) facts.ownError.delayHintMs = facts.delayHintMs;
-      } else if (depth === 0) {
-        facts.ownFallback = { code: e.code, severity: e.severity, retryable: e.retryable, guidance: e.guidance };
-      }
-    } else {
-      if (facts.exitCode === undefined) facts.exitCode = int(safe(() => o.exitCode));
-      if (facts.signal === undefined) facts.signal = str(safe(() => o.signal));
+    let next: unknown;
+    try {
+      next = readError(e as Record<string, unknown>, depth, msg, texts, facts, addCode, addStatus);
+    } catch {
+      // A hostile getter: use what was read so far.
+      break;
     }
-    e = safe(() => o.cause);
+    e = next;
   }
   const out = str(input.output);
   if (out) texts.push(out);
@@ -304,10 +286,39 @@ function gather(input: FailureInput): Facts {
   return facts;
 }
 
-function safe<T>(f: () => T): T | undefined {
-  try {
-    return f();
-  } catch {
-    return undefined;
+/** Reads one error of the cause chain into `facts`; returns its cause. May throw (hostile getters). */
+function readError(
+  o: Record<string, unknown>,
+  depth: number,
+  msg: string | undefined,
+  texts: string[],
+  facts: Facts,
+  addCode: (c: unknown) => void,
+  addStatus: (s: unknown) => void,
+): unknown {
+  const m = str(o.message);
+  if (m && m !== msg) texts.push(m);
+  addCode(o.code);
+  addStatus(o.status);
+  addStatus(o.statusCode);
+  const response = o.response;
+  if (typeof response === 'object' && response !== null) addStatus((response as Record<string, unknown>).status);
+  if (isReboundError(o)) {
+    const ctx = o.context ?? {};
+    if (facts.exitCode === undefined) facts.exitCode = int(ctx.exitCode);
+    if (facts.signal === undefined) facts.signal = str(ctx.signal);
+    if (facts.component === undefined) facts.component = str(ctx.component);
+    if (facts.task === undefined) facts.task = str(ctx.task);
+    if (typeof ctx.delayHintMs === 'number' && facts.delayHintMs === undefined) facts.delayHintMs = ctx.delayHintMs;
+    if (depth === 0 && o.category !== 'unknown') {
+      facts.ownError = { code: o.code, category: o.category, severity: o.severity, retryable: o.retryable, guidance: o.guidance, rule: 'error' };
+      if (facts.delayHintMs !== undefined) facts.ownError.delayHintMs = facts.delayHintMs;
+    } else if (depth === 0) {
+      facts.ownFallback = { code: o.code, severity: o.severity, retryable: o.retryable, guidance: o.guidance };
+    }
+  } else {
+    if (facts.exitCode === undefined) facts.exitCode = int(o.exitCode);
+    if (facts.signal === undefined) facts.signal = str(o.signal);
   }
+  return o.cause;
 }

@@ -1,7 +1,10 @@
 import { AhoCorasick, isAsciiKey } from './ahoCorasick';
 import type { Rule } from './rule';
 
-/** What one pass over the text found. Offsets are into the text; -1 means not found. */
+/**
+ * What one pass over the text found. Offsets are into the text; -1 means not found.
+ * `conditionAt` is a scratch buffer: valid until the next scan of the same compiled rules.
+ */
 export interface ScanResult {
   /** For each text condition id, the offset of its first match, or -1. */
   conditionAt: Int32Array;
@@ -216,12 +219,15 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   const automaton = new AhoCorasick(keys);
   const verifierCount = verifiers.length;
 
+  // Scratch buffers, reused by every scan (classifying is synchronous; see ScanResult).
+  const conditionBuffer = new Int32Array(conditionCount);
+  const checkedBuffer = new Int32Array(verifierCount);
   const scan = (text: string): ScanResult => {
     const found: ScanState = {
-      conditionAt: new Int32Array(conditionCount).fill(-1),
+      conditionAt: conditionBuffer.fill(-1),
       codes: new Map(),
       statuses: new Map(),
-      checkedLine: new Int32Array(verifierCount).fill(-1),
+      checkedLine: checkedBuffer.fill(-1),
     };
     automaton.scan(text, (k, start, end) => {
       const key = keyInfo[k];

@@ -44,10 +44,27 @@ const MEASURES: Array<[keyof HealthThresholds, keyof ComponentMetrics, string]> 
   ['openBreakers', 'openBreakers', 'open circuit breaker(s)'],
 ];
 
-/** Each component is failing or degraded when a measure is above its threshold, else healthy. */
-export function evaluateHealth(metrics: readonly ComponentMetrics[], thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): HealthReport {
+/** Something known about a component besides its measures (e.g. "the database was corrupt and was replaced"). */
+export interface HealthNote {
+  component: string;
+  status: HealthStatus;
+  reason: string;
+}
+
+/**
+ * Each component is failing or degraded when a measure is above its threshold (or a note says
+ * so), else healthy.
+ */
+export function evaluateHealth(
+  metrics: readonly ComponentMetrics[],
+  thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
+  notes: readonly HealthNote[] = [],
+): HealthReport {
   const byName = new Map<string, ComponentMetrics>();
   for (const c of HEALTH_COMPONENTS) byName.set(c, { component: c, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0 });
+
+  const empty = (component: string): ComponentMetrics => ({ component, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0 });
+  for (const n of notes) if (!byName.has(n.component)) byName.set(n.component, empty(n.component));
   for (const m of metrics) {
     const cur = byName.get(m.component);
     byName.set(
@@ -75,6 +92,11 @@ export function evaluateHealth(metrics: readonly ComponentMetrics[], thresholds:
       if (level === 'healthy') continue;
       reasons.push(`${value} ${what} (${level} above ${level === 'failing' ? t.failing : t.degraded})`);
       if (RANK[level] > RANK[status]) status = level;
+    }
+    for (const n of notes) {
+      if (n.component !== m.component) continue;
+      reasons.push(n.reason);
+      if (RANK[n.status] > RANK[status]) status = n.status;
     }
     if (RANK[status] > RANK[worst]) worst = status;
     components.push({ component: m.component, status, reasons, metrics: m });

@@ -45,8 +45,8 @@ export const databaseSchema = z
       .union([
         z.literal(false),
         z.strictObject({
-          maxMigrations: z.number().int().min(1).max(10000).describe('Most migrations per commit (default 200).').optional(),
-          maxMs: z.number().int().min(0).describe('Commit once a group has run this long (default 250).').optional(),
+          maxMigrations: z.number().int().min(1).max(10000).describe('Most migrations per commit (default 1000).').optional(),
+          maxMs: z.number().int().min(0).describe('Commit once a group has run this long (default 500).').optional(),
         }),
       ])
       .describe(

@@ -234,16 +234,11 @@ export function describeStatement(statement: SqlStatement | Token[]): StatementI
     case 'WITH': {
       // The verb after the CTEs (depth 0).
       let depth = 0;
-      for (const tok of t.slice(1)) {
+      for (let i = 1; i < t.length; i++) {
+        const tok = t[i];
         if (isPunct(tok, '(')) depth++;
         else if (isPunct(tok, ')')) depth--;
-        else if (depth === 0) {
-          const kw = w(tok);
-          if (kw === 'INSERT' || kw === 'REPLACE') return { kind: 'insert' };
-          if (kw === 'UPDATE') return { kind: 'update' };
-          if (kw === 'DELETE') return { kind: 'delete' };
-          if (kw === 'SELECT' || kw === 'VALUES') return { kind: 'select' };
-        }
+        else if (depth === 0 && ['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'SELECT', 'VALUES'].includes(w(tok))) return describeStatement(t.slice(i));
       }
       return { kind: 'other' };
     }

@@ -19,10 +19,13 @@ export interface Token {
   closed?: boolean;
 }
 
-const WORD = /[A-Za-z0-9_$\u0080-\uFFFF]/;
+/** Letters, digits, `_`, `$` and anything non-ASCII. */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
+}
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+function isSpaceCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** Splits SQL into tokens; never throws (an unterminated string or comment runs to the end, `closed: false`). */
@@ -32,9 +35,10 @@ export function tokenize(sql: string): Token[] {
   let i = 0;
   while (i < n) {
     const start = i;
+    const code = sql.charCodeAt(i);
     const c = sql[i];
-    if (isSpace(c)) {
-      while (i < n && isSpace(sql[i])) i++;
+    if (isSpaceCode(code)) {
+      while (i < n && isSpaceCode(sql.charCodeAt(i))) i++;
       tokens.push({ kind: 'space', text: sql.slice(start, i), start, end: i });
     } else if (c === '-' && sql[i + 1] === '-') {
       while (i < n && sql[i] !== '\n' && sql[i] !== '\r') i++;
@@ -47,24 +51,26 @@ export function tokenize(sql: string): Token[] {
       let closed = false;
       i++;
       while (i < n) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) {
-            i += 2;
-            continue;
-          }
-          i++;
-          closed = true;
+        const close = sql.indexOf(c, i);
+        if (close < 0) {
+          i = n;
           break;
         }
-        i++;
+        if (sql[close + 1] === c) {
+          i = close + 2;
+          continue;
+        }
+        i = close + 1;
+        closed = true;
+        break;
       }
       tokens.push({ kind: c === "'" ? 'string' : 'quoted', text: sql.slice(start, i), start, end: i, closed });
     } else if (c === '[') {
       const close = sql.indexOf(']', i + 1);
       i = close < 0 ? n : close + 1;
       tokens.push({ kind: 'quoted', text: sql.slice(start, i), start, end: i, closed: close >= 0 });
-    } else if (WORD.test(c)) {
-      while (i < n && WORD.test(sql[i])) i++;
+    } else if (isWordCode(code)) {
+      while (i < n && isWordCode(sql.charCodeAt(i))) i++;
       tokens.push({ kind: 'word', text: sql.slice(start, i), start, end: i });
     } else {
       i++;

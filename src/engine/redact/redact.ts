@@ -24,7 +24,7 @@ const RULES: RedactionRule[] = [
   // PEM private keys.
   { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replacement: REDACTED, triggers: ['private key-----'] },
   // Credentials in URLs: scheme://user:password@host
-  { re: /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^\s/:@"']*):([^\s/@"']+)@/g, replacement: `$1$2:${REDACTED}@`, triggers: ['://'], also: '@' },
+  { re: /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^\s/:@"']*):(?!\[REDACTED\])([^\s/@"']+)@/g, replacement: `$1$2:${REDACTED}@`, triggers: ['://'], also: '@' },
   // Authorization-style headers: the value up to the line end or a quote.
   {
     re: /\b((?:Proxy-)?Authorization|Cookie|Set-Cookie|X-Api-Key|X-Auth-Token)(\s*[:=]\s*)(?!\[REDACTED\])[^\s"'][^\r\n"']*/gi,
@@ -51,7 +51,7 @@ const RULES: RedactionRule[] = [
   // Assignments: NAME=value, NAME: value, "name": "value", name = 'value'.
   {
     re: new RegExp(
-      String.raw`(["']?)(\b${SECRET_NAME})\1(\s*[:=]\s*)(?!\[REDACTED\]|"\[REDACTED\]"|'\[REDACTED\]')("(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s,;&"'}\]]+)`,
+      String.raw`(["']?)(\b${SECRET_NAME})\1(\s*[:=]\s*)(?!\[REDACTED\]|"\[REDACTED\]"|'\[REDACTED\]')("(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|(?:\[REDACTED\]|[^\s,;&"'}\][])+)`,
       'gi',
     ),
     replacement: (_m, q, name, sep, value) => `${q}${name}${q}${sep}${quoteLike(value)}`,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigurationError } from '../../engine/errors';
 import { databasesSchema, type DatabaseConfig } from '../../engine/migrations';
 import { retryPolicyFromConfig } from '../../engine/resilience/configSchema';
@@ -80,4 +80,14 @@ export function openMigrator(db: ResolvedDatabase, options: OpenMigratorOptions 
     ...options,
   });
   return { migrator, target };
+}
+
+/** The configured database whose migrations folder holds `file` (an absolute path), if any. */
+export function databaseForFile(root: string, databases: Record<string, DatabaseConfig>, file: string): ResolvedDatabase | undefined {
+  for (const [name, config] of Object.entries(databases)) {
+    const db = resolveDatabase(root, name, config);
+    const rel = relative(db.migrationsDir, dirname(resolve(file)));
+    if (rel === '') return db;
+  }
+  return undefined;
 }

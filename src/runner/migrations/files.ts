@@ -16,10 +16,11 @@ export function loadMigrations(dir: string): LoadedMigrations {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { definitions: [], ignored: [], missingFolder: true };
   const definitions: MigrationDefinition[] = [];
   const ignored: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const name = entry.name;
     if (!name.toLowerCase().endsWith('.sql')) continue;
     const full = join(dir, name);
-    if (!statSync(full).isFile()) continue;
+    if (!(entry.isFile() || (entry.isSymbolicLink() && statSync(full).isFile()))) continue;
     const def = defineMigration(name, readFileSync(full, 'utf8'));
     if (def) definitions.push(def);
     else ignored.push(name);
@@ -29,7 +30,7 @@ export function loadMigrations(dir: string): LoadedMigrations {
   if (dupes.length > 0) {
     const list = dupes.map((d) => `${d.version} (${definitions.filter((x) => x.version === d.version).map((x) => x.fileName).join(', ')})`);
     throw new MigrationError(`Several migration files share a version in ${dir}: ${[...new Set(list)].join('; ')}. Give each its own number.`, {
-      code: 'RB-MIGRATE-DUPLICATE',
+      code: 'RB-MIGRATE-DUPLICATE', guidance: 'RB-MIGRATE-001',
       context: { component: 'migrations', file: dir },
     });
   }

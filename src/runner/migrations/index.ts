@@ -20,4 +20,4 @@ export {
   type RestoreReport,
   type UnlockReport,
 } from './migrator';
-export { readDatabasesSection, resolveDatabase, openMigrator, type ResolvedDatabase, type OpenMigratorOptions } from './databases';
+export { readDatabasesSection, resolveDatabase, openMigrator, databaseForFile, type ResolvedDatabase, type OpenMigratorOptions } from './databases';

@@ -45,7 +45,7 @@ function lockError(database: string, holder: LockRow, now: number, host: string,
       ? ' Its heartbeat is older than its expiry, so it looks stale: if that runner is gone, break it with `rebound migrate unlock`.'
       : ' Wait for it to finish, or stop it.';
   return new LockError(`The migration lock on ${database} is held by ${describeHolder(holder)}; waited ${Math.round(waitedMs / 100) / 10} s.${hint}`, {
-    code: 'RB-LOCK-MIGRATE',
+    code: 'RB-LOCK-MIGRATE', guidance: 'RB-LOCK-001',
     context: { component: 'migrations', file: database },
   });
 }
@@ -98,7 +98,7 @@ export class MigrationLock {
     } catch (err) {
       // The database itself is busy (another runner is committing): just another reason to wait.
       if (this.target.isBusy(err)) {
-        throw new LockError(`The database ${this.target.location} is busy`, { code: 'RB-LOCK-BUSY', context: { component: 'migrations' }, cause: err });
+        throw new LockError(`The database ${this.target.location} is busy`, { code: 'RB-LOCK-BUSY', guidance: 'RB-LOCK-001', context: { component: 'migrations' }, cause: err });
       }
       throw err;
     }
@@ -142,7 +142,7 @@ export class MigrationLock {
       }
       if (isLockError(err) && err.code !== 'RB-LOCK-MIGRATE') {
         throw new LockError(`${err.message}: waited ${Math.round((this.clock.now() - this.startedAt) / 100) / 10} s for the migration lock.`, {
-          code: 'RB-LOCK-MIGRATE',
+          code: 'RB-LOCK-MIGRATE', guidance: 'RB-LOCK-001',
           context: { component: 'migrations', file: this.target.location },
           cause: err,
         });
@@ -161,7 +161,7 @@ export class MigrationLock {
     if (!this.target.heartbeat(this.owner.id, now)) {
       this.held = false;
       throw new LockError(`The migration lock on ${this.target.location} was broken by someone else while this runner held it; stopping before the next migration.`, {
-        code: 'RB-LOCK-LOST',
+        code: 'RB-LOCK-LOST', guidance: 'RB-LOCK-001',
         retryable: false,
         context: { component: 'migrations' },
       });

@@ -12,6 +12,7 @@ import {
   isSchemaNeutral,
   joinStatements,
   nonTransactionalReason,
+  parseMigrationFileName,
   partialEntries,
   planDown,
   planTo,
@@ -19,6 +20,7 @@ import {
   recordedStatements,
   tokenize,
   validateMigrations,
+  type AppliedFileInfo,
   type AppliedMigration,
   type DownOptions,
   type JournalEntry,
@@ -58,7 +60,7 @@ export interface MigratorOptions {
   /**
    * Group commit: consecutive transactional migrations share one transaction, each in its own
    * savepoint (a failure still undoes only that migration), committed every `maxMigrations` or
-   * `maxMs`. `false` commits every migration on its own. Default { maxMigrations: 200, maxMs: 250 }.
+   * `maxMs`. `false` commits every migration on its own. Default { maxMigrations: 1000, maxMs: 500 }.
    */
   groupCommit?: { maxMigrations?: number; maxMs?: number } | false;
   /** Folder for test-rollback's scratch copy (default the OS temp folder). */
@@ -315,7 +317,7 @@ export class Migrator {
     const blockers = underLock ? plan.blockers : plan.blockers.filter((b) => b.code !== 'partial');
     if (blockers.length === 0) return;
     throw new MigrationError(`Nothing was run: \`migrate ${command}\` is blocked.\n- ${blockers.map((b) => b.message).join('\n- ')}`, {
-      code: 'RB-MIGRATE-BLOCKED',
+      code: 'RB-MIGRATE-BLOCKED', guidance: 'RB-MIGRATE-001',
       context: { component: 'migrations', file: this.target.location },
     });
   }
@@ -384,9 +386,10 @@ export class Migrator {
         const files = new Map(this.load().definitions.map((f) => [f.version, f]));
         const history = new Map(this.target.readHistory().map((h) => [h.version, h]));
         let schema = this.target.schemaHash();
-        const group = this.options.groupCommit === false ? { maxMigrations: 1, maxMs: 0 } : { maxMigrations: 200, maxMs: 250, ...this.options.groupCommit };
+        const group = this.options.groupCommit === false ? { maxMigrations: 1, maxMs: 0 } : { maxMigrations: 1000, maxMs: 500, ...this.options.groupCommit };
         const total = plan.steps.length;
         let i = 0;
+        let announced = 0;
         while (i < total) {
           const step = plan.steps[i];
           if (this.options.signal?.aborted) {
@@ -399,7 +402,8 @@ export class Migrator {
           let j = i + 1;
           if (!step.noTransaction) while (j < total && j - i < group.maxMigrations && !plan.steps[j].noTransaction) j++;
           const batch = plan.steps.slice(i, j);
-          for (let k = 0; k < batch.length; k++) this.progress.fire({ kind: 'step-start', step: batch[k], index: i + k, total });
+          for (let k = Math.max(i, announced); k < j; k++) this.progress.fire({ kind: 'step-start', step: plan.steps[k], index: k, total });
+          announced = Math.max(announced, j);
           const requests = batch.map((st) => this.request(runId, st, files.get(st.version), history.get(st.version), verify));
           requests[0].schemaBefore = schema;
           const result = await this.applyWithBusyRetry(batch[0], () =>
@@ -494,7 +498,7 @@ export class Migrator {
         last = attempt();
         const f = last.failure;
         if (last.applied.length === 0 && f && f.index === 0 && f.outcome.busy && !f.outcome.committed) {
-          throw new BusyRetry(`Database busy: ${(f.outcome.error as Error)?.message ?? String(f.outcome.error)}`, { code: 'RB-LOCK-SQLITE-BUSY', context: { component: 'migrations' } });
+          throw new BusyRetry(`Database busy: ${(f.outcome.error as Error)?.message ?? String(f.outcome.error)}`, { code: 'RB-LOCK-SQLITE-BUSY', guidance: 'RB-LOCK-001', context: { component: 'migrations' } });
         }
         return last;
       }, this.options.signal);
@@ -522,9 +526,12 @@ export class Migrator {
     const verb = step.direction === 'up' ? 'Migration' : 'Rollback of migration';
     const message = `${verb} ${step.version} (${step.fileName ?? step.name}) failed ${where}: ${cause}. ${stayed}${before}`;
     const context = { component: 'migrations', migration: step.fileName ?? step.name, runId: report.runId, durationMs: outcome.durationMs };
-    if (isLockError(outcome.error) || outcome.busy) return new LockError(message, { code: 'RB-LOCK-SQLITE-BUSY', retryable: !outcome.committed, context, cause: outcome.error });
-    if (step.direction === 'down') return new RollbackError(message, { code: (outcome.error as { code?: string })?.code === 'RB-ROLLBACK-VERIFY' ? 'RB-ROLLBACK-VERIFY' : undefined, context, cause: outcome.error });
-    return new MigrationError(message, { code: (outcome.error as { code?: string })?.code === 'RB-MIGRATE-FK' ? 'RB-MIGRATE-FK' : undefined, context, cause: outcome.error });
+    if (isLockError(outcome.error) || outcome.busy) return new LockError(message, { code: 'RB-LOCK-SQLITE-BUSY', guidance: 'RB-LOCK-001', retryable: !outcome.committed, context, cause: outcome.error });
+    const inner = (outcome.error as { code?: string })?.code;
+    if (step.direction === 'down') {
+      return new RollbackError(message, { code: inner === 'RB-ROLLBACK-VERIFY' ? inner : undefined, guidance: 'RB-ROLLBACK-001', context, cause: outcome.error });
+    }
+    return new MigrationError(message, { code: inner === 'RB-MIGRATE-FK' ? inner : undefined, guidance: 'RB-MIGRATE-001', context, cause: outcome.error });
   }
 
   /** Accepts cosmetic changes of applied files (explicitly, by version or 'all') and clears recorded failures. */
@@ -865,6 +872,18 @@ export class Migrator {
     }
   }
 
+  /**
+   * What the history says about an applied migration file (by its `NNNN_name.sql` name): the input
+   * `analyzeMigrationFile` needs to flag an applied file that changed and restore its text.
+   * Undefined when that version is not applied (or the database does not exist).
+   */
+  appliedInfo(fileName: string): (AppliedFileInfo & { version: number; appliedAt: number; fileName: string }) | undefined {
+    const parsed = parseMigrationFileName(fileName.split(/[\\/]/).pop() ?? fileName);
+    if (!parsed || !this.target.exists()) return undefined;
+    const h = this.target.readHistory().find((x) => x.version === parsed.version && x.success);
+    return h ? { version: h.version, fileName: h.fileName, appliedAt: h.appliedAt, checksum: h.checksum, upChecksum: h.upChecksum, source: h.source } : undefined;
+  }
+
   listSnapshots(): SnapshotInfo[] {
     return this.options.snapshots?.list() ?? [];
   }
@@ -872,7 +891,7 @@ export class Migrator {
   /** Replaces the database with a snapshot (taking a safety snapshot first), under the lock. */
   async restore(id: string): Promise<RestoreReport> {
     const store = this.options.snapshots;
-    if (!store) throw new MigrationError(`Snapshots are disabled for ${this.database}.`, { code: 'RB-MIGRATE-SNAPSHOT' });
+    if (!store) throw new MigrationError(`Snapshots are disabled for ${this.database}.`, { code: 'RB-MIGRATE-SNAPSHOT', guidance: 'RB-MIGRATE-001' });
     const snap = store.find(id);
     return this.withLock('restore', async (lock) => {
       const safety = this.target.exists() ? store.take(this.target, currentVersion(this.target.readHistory()), 'restore') : undefined;
@@ -892,7 +911,7 @@ export class Migrator {
     if (!stale && !options.force) {
       throw new LockError(
         `The migration lock on ${this.database} is held by a live runner: ${describeIdentity(row)}, "${row.command}", heartbeat ${new Date(row.heartbeatAt).toISOString()}. It was left alone; pass --force to break it anyway.`,
-        { code: 'RB-LOCK-MIGRATE', context: { component: 'migrations' } },
+        { code: 'RB-LOCK-MIGRATE', guidance: 'RB-LOCK-001', context: { component: 'migrations' } },
       );
     }
     const reason = stale ?? 'forced';

@@ -73,7 +73,7 @@ export class SnapshotStore {
   find(id: string): SnapshotInfo {
     const all = this.list();
     if (id === 'latest') {
-      if (all.length === 0) throw new MigrationError(`There are no snapshots in ${this.dir}.`, { code: 'RB-MIGRATE-SNAPSHOT' });
+      if (all.length === 0) throw new MigrationError(`There are no snapshots in ${this.dir}.`, { code: 'RB-MIGRATE-SNAPSHOT', guidance: 'RB-MIGRATE-001' });
       return all[0];
     }
     const exact = all.find((s) => s.id === id);
@@ -82,7 +82,7 @@ export class SnapshotStore {
     if (prefixed.length === 1) return prefixed[0];
     throw new MigrationError(
       prefixed.length > 1 ? `"${id}" matches ${prefixed.length} snapshots; give more of the id.` : `No snapshot "${id}" in ${this.dir}; \`rebound migrate snapshots\` lists them.`,
-      { code: 'RB-MIGRATE-SNAPSHOT' },
+      { code: 'RB-MIGRATE-SNAPSHOT', guidance: 'RB-MIGRATE-001' },
     );
   }
 

@@ -87,7 +87,7 @@ export class SqliteTarget implements MigrationTarget {
   private readonly canonicalCache = new Map<string, Uint8Array>();
   /** The schema hash kept up to date inside a group transaction (see trackedHash). */
   private tracker:
-    | { sv: number; hasher: SchemaHasher; rows: Map<string, TrackedRow>; byTable: Map<string, Set<string>>; incremental: boolean }
+    | { sv: number; hasher: SchemaHasher; rows: Map<string, TrackedRow>; byTable: Map<string, Set<string>>; maxRowid: number; incremental: boolean }
     | undefined;
   private readonly statements = new Map<string, Statement>();
   private incrementalOff = false;
@@ -291,7 +291,7 @@ export class SqliteTarget implements MigrationTarget {
   /** Starts keeping the schema hash up to date incrementally (a full read); returns the hash. */
   private startTracking(): string {
     const hasher = new SchemaHasher({ exclude: (n) => this.own.has(n), cache: this.canonicalCache });
-    this.tracker = { sv: this.db.pragma('schema_version', { simple: true }) as number, hasher, rows: new Map(), byTable: new Map(), incremental: false };
+    this.tracker = { sv: this.db.pragma('schema_version', { simple: true }) as number, hasher, rows: new Map(), byTable: new Map(), maxRowid: 0, incremental: false };
     for (const row of this.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as RawRow[]) this.track(row);
     return hasher.hex();
   }
@@ -301,6 +301,7 @@ export class SqliteTarget implements MigrationTarget {
     this.untrack(name);
     t.hasher.add(key);
     t.rows.set(name, { key, table, rowid });
+    if (t.maxRowid >= 0 && rowid > t.maxRowid) t.maxRowid = rowid;
     let set = t.byTable.get(table);
     if (!set) t.byTable.set(table, (set = new Set()));
     set.add(name);
@@ -313,6 +314,7 @@ export class SqliteTarget implements MigrationTarget {
     t.hasher.remove(r.key);
     t.rows.delete(name);
     t.byTable.get(r.table)?.delete(name);
+    if (r.rowid === t.maxRowid) t.maxRowid = -1; // recomputed when next needed
   }
 
   /**
@@ -342,8 +344,11 @@ export class SqliteTarget implements MigrationTarget {
       else return this.startTracking();
     }
     if (effect.created) {
-      let max = 0;
-      for (const r of t.rows.values()) if (r.rowid > max) max = r.rowid;
+      if (t.maxRowid < 0) {
+        t.maxRowid = 0;
+        for (const r of t.rows.values()) if (r.rowid > t.maxRowid) t.maxRowid = r.rowid;
+      }
+      const max = t.maxRowid;
       for (const row of this.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid > ?`).raw().all(max) as RawRow[]) {
         this.track(row);
       }
@@ -557,7 +562,7 @@ export class SqliteTarget implements MigrationTarget {
           const violations = this.foreignKeyCheck();
           if (violations.length > 0) {
             throw new MigrationError(`Foreign key check failed before commit: ${describeViolations(violations)}. Nothing of it was committed.`, {
-              code: 'RB-MIGRATE-FK',
+              code: 'RB-MIGRATE-FK', guidance: 'RB-MIGRATE-001',
               context: { component: 'migrations' },
             });
           }
@@ -565,7 +570,7 @@ export class SqliteTarget implements MigrationTarget {
           if (request.expectSchemaAfter !== undefined && after !== request.expectSchemaAfter) {
             throw new RollbackError(
               `After rolling back version ${request.version} the schema does not match the one recorded before it was applied (hash ${after.slice(0, 12)} instead of ${request.expectSchemaAfter.slice(0, 12)}); the rollback was not committed.`,
-              { code: 'RB-ROLLBACK-VERIFY', context: { component: 'migrations' } },
+              { code: 'RB-ROLLBACK-VERIFY', guidance: 'RB-ROLLBACK-001', context: { component: 'migrations' } },
             );
           }
           const durationMs = request.now() - started;
@@ -670,14 +675,14 @@ export class SqliteTarget implements MigrationTarget {
     try {
       const violations = this.foreignKeyCheck();
       if (violations.length > 0) {
-        throw new MigrationError(`Foreign key check failed after the migration: ${describeViolations(violations)}.`, { code: 'RB-MIGRATE-FK', context: { component: 'migrations' } });
+        throw new MigrationError(`Foreign key check failed after the migration: ${describeViolations(violations)}.`, { code: 'RB-MIGRATE-FK', guidance: 'RB-MIGRATE-001', context: { component: 'migrations' } });
       }
       db.exec('BEGIN IMMEDIATE');
       const after = this.schemaHash();
       if (request.expectSchemaAfter !== undefined && after !== request.expectSchemaAfter) {
         throw new RollbackError(
           `After rolling back version ${request.version} the schema does not match the one recorded before it was applied (hash ${after.slice(0, 12)} instead of ${request.expectSchemaAfter.slice(0, 12)}).`,
-          { code: 'RB-ROLLBACK-VERIFY', context: { component: 'migrations' } },
+          { code: 'RB-ROLLBACK-VERIFY', guidance: 'RB-ROLLBACK-001', context: { component: 'migrations' } },
         );
       }
       const durationMs = request.now() - started;
@@ -750,18 +755,11 @@ export class SqliteTarget implements MigrationTarget {
     }));
   }
 
+  /** A consistent copy (VACUUM INTO). It may hold the lock row of the runner taking it: `restoreFrom` replaces that. */
   snapshotTo(file: string): void {
     mkdirSync(dirname(file), { recursive: true });
     if (existsSync(file)) rmSync(file);
     this.db.prepare('VACUUM INTO ?').run(file);
-    const Database = sqlite();
-    const copy = new Database(file);
-    try {
-      const hasLock = copy.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.names.lock) as { n: number };
-      if (hasLock.n > 0) copy.prepare(`DELETE FROM ${this.q('lock')}`).run();
-    } finally {
-      copy.close();
-    }
   }
 
   async restoreFrom(file: string, lock: LockRow | undefined): Promise<void> {
@@ -790,7 +788,9 @@ export class SqliteTarget implements MigrationTarget {
   cloneTo(file: string): SqliteTarget {
     if (!this.exists()) return new SqliteTarget({ ...this.options, file });
     this.snapshotTo(file);
-    return new SqliteTarget({ ...this.options, file });
+    const clone = new SqliteTarget({ ...this.options, file });
+    if (clone.hasMetadata()) clone.db.prepare(`DELETE FROM ${clone.q('lock')}`).run();
+    return clone;
   }
 
   isBusy(error: unknown): boolean {
@@ -828,7 +828,7 @@ export function schemaEffect(statements: readonly string[]): { created: boolean;
     const info = describeStatement(tokenize(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment'));
     const n = info.name;
     const mainName = (): string | undefined => {
-      if (!n || /[^\x00-\x7f]/.test(n.id)) return undefined;
+      if (!n || !/^[\x20-\x7e]*$/.test(n.id)) return undefined;
       if (n.schema !== undefined && n.schema.replace(/^["`[]|["`\]]$/g, '').toLowerCase() !== 'main') return undefined;
       return n.id;
     };

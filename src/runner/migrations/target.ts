@@ -146,11 +146,11 @@ export interface MigrationTarget {
   /** Problems reported by the engine's integrity check (empty when fine). */
   integrityCheck(): string[];
   foreignKeyCheck(): ForeignKeyViolation[];
-  /** Writes a consistent copy of the database to `file`, without the lock row. */
+  /** Writes a consistent copy of the database to `file` (its lock row, if any, is replaced on restore). */
   snapshotTo(file: string): void;
   /** Replaces the database's content with the copy in `file`, keeping `lock` as the lock row. */
   restoreFrom(file: string, lock: LockRow | undefined): Promise<void>;
-  /** A copy of the database in `file`, opened as a target (for test-rollback). */
+  /** A copy of the database in `file` without the lock row, opened as a target (for test-rollback). */
   cloneTo(file: string): MigrationTarget;
   /** True when the error means the database is busy (locked by another connection). */
   isBusy(error: unknown): boolean;

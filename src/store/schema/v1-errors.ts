@@ -78,8 +78,8 @@ export const errorsStep: StoreStep = {
       CREATE INDEX events_component_time ON events(component, time);
       CREATE INDEX events_issue_time ON events(issue_id, time);
       CREATE INDEX events_task_time ON events(task, time);
-      CREATE INDEX events_migration_time ON events(migration, time);
-      CREATE INDEX events_run ON events(run_id);
+      CREATE INDEX events_migration_time ON events(migration, time) WHERE migration IS NOT NULL;
+      CREATE INDEX events_run ON events(run_id) WHERE run_id IS NOT NULL;
 
       -- Events seen per hour (flood-dropped ones included), so statistics never scan the events.
       CREATE TABLE event_buckets (

@@ -217,6 +217,21 @@ describe('error store (real SQLite files)', () => {
     assert.equal(store.getEvent(old[0].eventId!), undefined);
   });
 
+  it('applies retention by itself at most once a day when recording', () => {
+    store.close();
+    store = ErrorStore.open(file, { clock, retention: { days: 10 } });
+    const old = store.record({ ...fail('old'), time: T0 - 20 * DAY });
+    store.resolve(old.issueId);
+    clock.t = T0 + DAY + 1;
+    store.record(fail('new one'));
+    assert.equal(store.getEvent(old.eventId!), undefined);
+    // Within the day it does not run again.
+    const older = store.record({ ...fail('older'), time: T0 - 30 * DAY });
+    store.resolve(older.issueId);
+    store.record(fail('another'));
+    assert.ok(store.getEvent(older.eventId!));
+  });
+
   it('exports JSON and CSV streamed, with the filters; CSV is safe for spreadsheets', () => {
     store.recordBatch([
       { message: '=HYPERLINK("http://evil")', context: { task: 'a' } },
@@ -328,6 +343,9 @@ describe('store schema and files', () => {
       assert.deepEqual(readFileSync(join(dir, aside[0])), Buffer.alloc(8192, 7));
       s.record({ message: 'works' });
       assert.equal(s.listEvents().items.length, 1);
+      const store = s.health().components.find((c) => c.component === 'store')!;
+      assert.equal(store.status, 'degraded');
+      assert.match(store.reasons[0], /corrupt/);
     } finally {
       s.close();
     }

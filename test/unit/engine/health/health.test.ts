@@ -42,6 +42,12 @@ describe('health', () => {
     assert.ok(!healthThresholdsSchema.safeParse({ nope: {} }).success);
   });
 
+  it('notes degrade a component with their reason', () => {
+    const r = evaluateHealth([], DEFAULT_HEALTH_THRESHOLDS, [{ component: 'store', status: 'degraded', reason: 'the database was corrupt and was replaced' }]);
+    assert.equal(r.status, 'degraded');
+    assert.deepEqual(r.components.find((c) => c.component === 'store')!.reasons, ['the database was corrupt and was replaced']);
+  });
+
   it('maps events to components', () => {
     assert.equal(healthComponentOf({ component: 'store' }), 'store');
     assert.equal(healthComponentOf({ migration: '0001' }), 'migrations');

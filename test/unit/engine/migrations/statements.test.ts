@@ -17,6 +17,9 @@ describe('migrations: statement analysis', () => {
     assert.equal(info('ALTER TABLE users RENAME TO people').newName!.id, 'people');
     assert.equal(info('INSERT OR REPLACE INTO t (a) VALUES (1)').name!.id, 't');
     assert.equal(info('WITH x AS (SELECT 1) DELETE FROM t').kind, 'delete');
+    const cte = info('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 9) INSERT INTO metrics (id) SELECT x FROM c');
+    assert.equal(cte.kind, 'insert');
+    assert.equal(cte.name!.id, 'metrics');
     assert.equal(info('ROLLBACK TO SAVEPOINT s').kind, 'savepoint');
   });
 

@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { isCancelledError, isLockError, isMigrationError, isRecoveryError, isRollbackError } from '../../../../src/engine/errors';
 import { retry } from '../../../../src/engine/resilience/retry';
 import { fixedBackoff } from '../../../../src/engine/resilience/backoff';
-import type { MigrationProgress } from '../../../../src/runner/migrations';
+import { join } from 'node:path';
+import { FINDING_CODES, analyzeMigrationFile, applyTextEdits, quickFixesFor } from '../../../../src/engine/migrations';
+import { SqliteTarget, databaseForFile, type MigrationProgress } from '../../../../src/runner/migrations';
 import { migration, sandbox, tables, type Sandbox } from './helpers';
 
 const USERS = migration(['CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)', 'CREATE INDEX users_name ON users(name)'], ['DROP INDEX users_name', 'DROP TABLE users']);
@@ -164,10 +167,10 @@ describe('migrations: migrator commands (real SQLite files)', () => {
   it('recover: reverts a half-applied no-transaction migration, then validates', async () => {
     sb.write(
       '0004_bulk.sql',
-      migration(['CREATE TABLE bulk (id INTEGER PRIMARY KEY, v TEXT)', "INSERT INTO bulk (v) VALUES ('a')", 'CREATE INDEX bulk_v ON bulk(v)', 'ALTER TABLE bulk ADD COLUMN w INT', 'ANALYZE', 'INSERT INTO nowhere VALUES (1)'], ['DROP TABLE bulk'], true),
+      migration(['CREATE TABLE bulk (id INTEGER PRIMARY KEY, v TEXT)', "INSERT INTO bulk (v) VALUES ('a')", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50) INSERT INTO bulk (v) SELECT 'v' || x FROM c", 'CREATE INDEX bulk_v ON bulk(v)', 'ALTER TABLE bulk ADD COLUMN w INT', 'ANALYZE', 'INSERT INTO nowhere VALUES (1)'], ['DROP TABLE bulk'], true),
     );
     const { migrator } = sb.open();
-    await assert.rejects(migrator.up(), (e: Error) => /5 statement\(s\) stayed committed/.test(e.message) && /rebound migrate recover/.test(e.message));
+    await assert.rejects(migrator.up(), (e: Error) => /6 statement\(s\) stayed committed/.test(e.message) && /rebound migrate recover/.test(e.message));
     const before = migrator.status();
     assert.equal(before.entries[3].state, 'partial');
     await assert.rejects(migrator.up(), (e: Error) => /partially applied/.test(e.message));
@@ -192,7 +195,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
   it('recover: breaks the lock of a dead runner, marks its run interrupted, and checks the database', async () => {
     const { migrator, target } = sb.open({ isProcessAlive: (pid) => pid !== 424242 });
     await migrator.up({ to: 1 });
-    target.tryAcquireLock({ id: 'ghost', pid: 424242, host: require('node:os').hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
+    target.tryAcquireLock({ id: 'ghost', pid: 424242, host: hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
     target.startRun({ runId: 'ghost-run', command: 'migrate up', owner: 'x', pid: 424242, host: 'h', startedAt: 1, finishedAt: null, state: 'running', detail: null });
     assert.equal(migrator.status().lock!.stale, 'dead-owner');
     const r = await migrator.recover();
@@ -214,7 +217,8 @@ describe('migrations: migrator commands (real SQLite files)', () => {
 
   it('a held lock makes up wait, then fail with a LockError; unlock leaves a live lock alone unless forced', async () => {
     const { migrator, target } = sb.open({ lock: { waitMs: 50 } });
-    target.tryAcquireLock({ id: 'other', pid: process.pid, host: require('node:os').hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
+    target.ensureMetadata();
+    target.tryAcquireLock({ id: 'other', pid: process.pid, host: hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
     await assert.rejects(migrator.up(), (e: Error) => isLockError(e) && /held by x@/.test(e.message));
     assert.throws(() => migrator.unlock(), (e: Error) => isLockError(e) && /live runner/.test(e.message));
     const r = migrator.unlock({ force: true });
@@ -238,17 +242,21 @@ describe('migrations: migrator commands (real SQLite files)', () => {
   });
 
   it('retries SQLITE_BUSY while nothing is committed, through the retry policy', async () => {
-    const { migrator } = sb.open({ busyRetry: retry({ maxAttempts: 10, backoff: fixedBackoff(30), retryOn: { when: () => true } }) });
-    const { target: other } = sb.open();
-    other.ensureMetadata();
+    const target = new SqliteTarget({ file: sb.db, busyTimeoutMs: 30 });
+    const { migrator } = sb.open({ target, busyRetry: retry({ maxAttempts: 20, backoff: fixedBackoff(40), retryOn: { when: () => true } }) });
     const blocker = sb.raw();
-    blocker.exec('BEGIN IMMEDIATE');
     const events: MigrationProgress[] = [];
-    migrator.onDidProgress((e) => events.push(e));
-    setTimeout(() => blocker.exec('COMMIT'), 150);
-    // The lock row insert itself waits on busy_timeout (200 ms), then the migration may be retried.
+    migrator.onDidProgress((e) => {
+      events.push(e);
+      // Once the run holds the migration lock, another connection takes the write lock for a while.
+      if (e.kind === 'snapshot') {
+        blocker.exec('BEGIN IMMEDIATE');
+        setTimeout(() => blocker.exec('COMMIT'), 250);
+      }
+    });
     const r = await migrator.up();
     assert.equal(r.steps.length, 3);
+    assert.ok(events.some((e) => e.kind === 'step-retry'), 'the busy migration was retried');
   });
 
   it('stops between migrations when cancelled, keeping what was committed', async () => {
@@ -259,6 +267,22 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     });
     await assert.rejects(migrator.up(), (e: Error) => isCancelledError(e) && /1 of 3 done/.test(e.message));
     assert.deepEqual(migrator.status().entries.map((e) => e.state), ['applied', 'pending', 'pending']);
+  });
+
+  it('gives the editor what it needs: the database of a file and the applied text of a changed file', async () => {
+    const { migrator } = sb.open();
+    await migrator.up({ to: 1 });
+    assert.equal(migrator.appliedInfo('0002_posts.sql'), undefined);
+    const applied = migrator.appliedInfo(join(sb.dir, '0001_users.sql'))!;
+    assert.equal(applied.source, USERS);
+    const edited = USERS.replace('name TEXT', 'name BLOB');
+    const [finding] = analyzeMigrationFile(edited, '0001_users.sql', applied);
+    assert.equal(finding.code, FINDING_CODES.modified);
+    const [fix] = quickFixesFor(finding, edited, '0001_users.sql', { applied });
+    assert.equal(applyTextEdits(edited, fix.edits), USERS);
+    const dbs = { app: { path: 'app.db', migrations: 'migrations' }, other: { path: 'o.db', migrations: 'elsewhere' } };
+    assert.equal(databaseForFile(sb.root, dbs, join(sb.dir, '0001_users.sql'))!.name, 'app');
+    assert.equal(databaseForFile(sb.root, dbs, join(sb.root, 'README.sql')), undefined);
   });
 
   it('refuses two files with one version', () => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { joinStatements, partialEntries } from '../../../../src/engine/migrations';
 import { SqliteTarget, type ApplyRequest } from '../../../../src/runner/migrations';
-import { sqlite } from '../../../../src/store/sqlite';
 import { sandbox, tables, type Sandbox } from './helpers';
 
 let n = 0;
@@ -191,21 +190,28 @@ describe('migrations: SQLite target (real files)', () => {
     }
   });
 
-  it('snapshots without the lock row and restores a snapshot in place, keeping the given lock', async () => {
+  it('snapshots a consistent copy and restores it in place, with the lock row of the restorer', async () => {
     target.apply(req(1, ['CREATE TABLE a (x)']));
-    const owner = { id: 'me', pid: process.pid, host: 'h', user: 'u', command: 'migrate restore' };
-    target.tryAcquireLock(owner, 1, 1000, () => false);
+    const old = { id: 'old', pid: 1, host: 'h', user: 'u', command: 'migrate up' };
+    target.tryAcquireLock(old, 1, 1000, () => false);
     const snap = join(sb.root, 'snap.db');
     target.snapshotTo(snap);
-    const copy = new (sqlite())(snap);
-    assert.equal((copy.prepare('SELECT count(*) AS n FROM rebound_migrations_lock').get() as { n: number }).n, 0);
-    copy.close();
+    target.releaseLock('old');
     target.apply(req(2, ['CREATE TABLE b (x)']));
-    const lock = target.readLock()!;
-    await target.restoreFrom(snap, lock);
+    target.tryAcquireLock({ ...old, id: 'me', command: 'migrate restore' }, 2, 1000, () => false);
+    await target.restoreFrom(snap, target.readLock());
     assert.deepEqual(tables(sb.raw()), ['a']);
     assert.deepEqual(target.readHistory().map((h) => h.version), [1]);
-    assert.equal(target.readLock()!.id, 'me');
+    assert.equal(target.readLock()!.id, 'me', 'the snapshot\'s lock row was replaced by the restorer\'s');
     assert.deepEqual(target.integrityCheck(), []);
+    await target.restoreFrom(snap, undefined);
+    assert.equal(target.readLock(), undefined);
+    const clone = target.cloneTo(join(sb.root, 'clone.db'));
+    try {
+      assert.deepEqual(clone.readHistory().map((h) => h.version), [1]);
+      assert.equal(clone.readLock(), undefined);
+    } finally {
+      clone.close();
+    }
   });
 });

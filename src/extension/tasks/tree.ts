@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import { SafeMarkdown, ago } from '../views/markdown';
+import type { TaskCoordinator } from './coordinator';
+import type { TaskRunnerFacade, TaskSummary } from './facade';
+
+/** The Tasks view: each configured task with its last result; run, resume, cancel. */
+export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TaskSummary | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(
+    private readonly facade: () => TaskRunnerFacade,
+    private readonly coordinator: TaskCoordinator,
+  ) {
+    this.sub = coordinator.onDidChange(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(parent?: TaskSummary): TaskSummary[] {
+    if (parent) return [];
+    try {
+      return this.facade().tasks();
+    } catch {
+      return [];
+    }
+  }
+
+  getTreeItem(t: TaskSummary): vscode.TreeItem {
+    const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `task:${t.name}`;
+    const running = t.running || this.coordinator.isRunning(t.name);
+    item.iconPath = running
+      ? new vscode.ThemeIcon('sync~spin')
+      : !t.last
+        ? new vscode.ThemeIcon('circle-large-outline')
+        : t.last.ok
+          ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+          : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    item.description = running ? 'running…' : t.last ? `${t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
+    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}`;
+    item.tooltip = new SafeMarkdown()
+      .bold(t.name)
+      .field(t.steps > 1 ? 'Steps' : 'Command', t.detail)
+      .field('Last run', t.last ? `${t.last.state}, ${new Date(t.last.at).toLocaleString()}` : 'never').md;
+    item.command = { command: 'rebound.runTask', title: 'Run Task', arguments: [t.name] };
+    return item;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ErrorStore } from '../../../../src/store/errorStore';
+import { SqliteTarget } from '../../../../src/runner/migrations';
+import { runCli } from '../../../crash/migrationsHarness';
+import { migration, sandbox, type Sandbox } from './helpers';
+
+/** The transpiled CLI of this very build (the bundle may be older). */
+const CLI = resolve(__dirname, '..', '..', '..', '..', 'src', 'cli', 'main.js');
+
+function config(sb: Sandbox, databases: Record<string, unknown>): void {
+  mkdirSync(join(sb.root, '.rebound'), { recursive: true });
+  writeFileSync(join(sb.root, '.rebound', 'config.json'), JSON.stringify({ databases }));
+}
+
+describe('migrations: `rebound migrate` CLI (real processes)', function () {
+  this.timeout(30_000);
+  let sb: Sandbox;
+  beforeEach(() => {
+    sb = sandbox();
+    sb.write('0001_users.sql', migration(['CREATE TABLE users (id INTEGER PRIMARY KEY)'], ['DROP TABLE users']));
+    sb.write('0002_posts.sql', migration(['CREATE TABLE posts (id INTEGER PRIMARY KEY)'], ['DROP TABLE posts']));
+  });
+  afterEach(() => sb.dispose());
+
+  it('exit 2 on bad usage and bad config, naming the databases to choose from', async () => {
+    let r = await runCli(CLI, sb.root, ['migrate', 'status']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no databases configured/);
+    config(sb, { app: { path: 'app.db' }, logs: { path: 'logs.db' } });
+    r = await runCli(CLI, sb.root, ['migrate', 'status']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--db NAME \(app, logs\)/);
+    r = await runCli(CLI, sb.root, ['migrate', 'status', '--db', 'nope']);
+    assert.equal(r.code, 2);
+    r = await runCli(CLI, sb.root, ['migrate', 'sideways', '--db', 'app']);
+    assert.equal(r.code, 2);
+    config(sb, { app: { path: 'app.db', typo: true } });
+    r = await runCli(CLI, sb.root, ['migrate', 'status']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /databases\.app/);
+  });
+
+  it('up, status, plan, down, to, validate, test-rollback, snapshots, restore, recover with --json', async () => {
+    config(sb, { app: { path: 'app.db', migrations: 'migrations' } });
+    const json = async (args: string[], code = 0) => {
+      const r = await runCli(CLI, sb.root, ['migrate', ...args, '--json']);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    assert.deepEqual((await json(['plan'])).plan.steps.map((s: { version: number }) => s.version), [1, 2]);
+    assert.equal((await json(['up'])).to, 2);
+    assert.deepEqual((await json(['status'])).entries.map((e: { state: string }) => e.state), ['applied', 'applied']);
+    assert.equal((await json(['down'])).to, 1);
+    assert.equal((await json(['to', '2'])).to, 2);
+    assert.equal((await json(['validate'])).ok, true);
+    assert.equal((await json(['test-rollback'])).ok, true);
+    const snaps = (await json(['snapshots'])).snapshots;
+    assert.ok(snaps.length >= 3);
+    assert.equal((await json(['restore', 'latest'])).ok, true);
+    assert.equal((await json(['recover'])).ok, true);
+    const human = await runCli(CLI, sb.root, ['migrate', 'status']);
+    assert.match(human.stdout, /0001_users\.sql\s+applied/);
+  });
+
+  it('exit 3 with a LockError naming the holder when another live runner holds the lock', async () => {
+    config(sb, { app: { path: 'app.db', lock: { waitMs: 100 } } });
+    const t = new SqliteTarget({ file: join(sb.root, 'app.db') });
+    t.ensureMetadata();
+    t.tryAcquireLock({ id: 'other', pid: process.pid, host: hostname(), user: 'carol', command: 'migrate up' }, Date.now(), 600_000, () => false);
+    t.close();
+    const r = await runCli(CLI, sb.root, ['migrate', 'up']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /RB-LOCK-MIGRATE/);
+    assert.match(r.stderr, new RegExp(`held by carol@.* \\(pid ${process.pid}\\)`));
+    const unlock = await runCli(CLI, sb.root, ['migrate', 'unlock']);
+    assert.equal(unlock.code, 3);
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'unlock', '--force'])).code, 0);
+  });
+
+  it('exit 1 on a failed migration, recorded as an error event in the workspace store', async () => {
+    config(sb, { app: { path: 'app.db' } });
+    sb.write('0003_bad.sql', migration(['CREATE TABLE bad (x)', 'INSERT INTO nowhere VALUES (1)'], ['DROP TABLE bad']));
+    const r = await runCli(CLI, sb.root, ['migrate', 'up']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /applied\s+0002 0002_posts\.sql/);
+    assert.match(r.stderr, /Migration 3 \(0003_bad\.sql\) failed at statement 2 of 2/);
+    const store = ErrorStore.open(join(sb.root, '.rebound', 'rebound.db'));
+    try {
+      const page = store.events.list({}, { limit: 10 });
+      assert.equal(page.items.length, 1);
+      assert.equal(page.items[0].component, 'migrations');
+      assert.equal(page.items[0].migration, '0003_bad.sql');
+    } finally {
+      store.close();
+    }
+    const plan = await runCli(CLI, sb.root, ['migrate', 'plan', 'down', '--to', '0']);
+    assert.equal(plan.code, 0);
+  });
+});
