@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { defaultClassifier } from '../../src/engine/classify';
 import { ExecutionError } from '../../src/engine/errors';
 import { ErrorStore, openDatabase, type RecordInput } from '../../src/store';
+import { growStore } from './largeStore';
 
 const DAY = 86_400_000;
 const TASKS = ['build', 'test', 'lint', 'deploy', 'migrate', 'package', 'docs', 'e2e', 'seed', 'backup'];
@@ -146,28 +147,10 @@ export async function run(report: (line: string) => void): Promise<void> {
     }));
     (await recordSideBySide(dir, 'light', light, now, BATCH, report)).close();
     const store = heavy;
-    const cols = (store.db.prepare('SELECT * FROM events LIMIT 1').columns() as Array<{ name: string }>).map((c) => c.name).filter((c) => c !== 'id');
 
-    // 2. Grow the store to 1,000,000 events (copies of the recorded rows spread over 30 days),
-    //    then bring issue counts and hourly counters in line with the rows, as recording would.
-    const TOTAL = 1_000_000;
+    // 2. Grow the store to 1,000,000 events (copies of the recorded rows spread over 30 days).
     const t = process.hrtime.bigint();
-    store.db.transaction(() => {
-      const copy = store.db.prepare(
-        `INSERT INTO events (${cols.join(', ')}) SELECT ${cols.map((c) => (c === 'time' ? `time - ? * 3600000` : c === 'stack' || c === 'details' ? 'NULL' : c)).join(', ')} FROM events WHERE id <= ?`,
-      );
-      let count = N;
-      for (let k = 1; count < TOTAL; k++) count += copy.run(k % 24, Math.min(N, TOTAL - count)).changes;
-      store.db.exec(`
-        UPDATE issues SET count = (SELECT count(*) FROM events WHERE issue_id = issues.id),
-                          stored_count = (SELECT count(*) FROM events WHERE issue_id = issues.id);
-        DELETE FROM event_buckets;
-        INSERT INTO event_buckets (hour, severity, category, component, count)
-          SELECT time - (time % 3600000), severity, category, 'tasks', count(*) FROM events GROUP BY 1, 2, 3;
-      `);
-    })();
-    store.db.exec('ANALYZE');
-    const stored = (store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    const stored = growStore(store, N, 1_000_000);
     report(`grew the store to ${fmt(stored)} stored events in ${fmt(ms(t))} ms (copies of the recorded rows without stack and details; setup, not measured)`);
 
     const time = (what: string, f: () => unknown, runs = 15) => {

@@ -40,7 +40,7 @@ export interface JournalEntry {
   /** Statements that completed (for a transactional migration that failed: before the failing one, all rolled back). */
   statementsDone: number;
   statementCount: number;
-  /** The statements of this attempt, joined with `;\n` (what recover replays or undoes). */
+  /** The statements of this attempt, joined with `;\n` (what recover replays or undoes); empty for a committed transactional migration. */
   sql: string;
   /** Schema hash before the attempt. */
   schemaBefore: string;

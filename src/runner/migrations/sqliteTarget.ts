@@ -484,7 +484,9 @@ export class SqliteTarget implements MigrationTarget {
       request.noTransaction ? 1 : 0,
       done,
       request.statements.length,
-      request.statements.map((s) => `${s};`).join('\n'),
+      // A committed transactional migration needs no replay text (history keeps its SQL); a partial
+      // or failed attempt does, for recover and for telling how far it got.
+      state === 'committed' && !request.noTransaction ? '' : request.statements.map((s) => `${s};`).join('\n'),
       schemaBefore,
       objectsBefore,
       error,
@@ -747,7 +749,7 @@ export class SqliteTarget implements MigrationTarget {
   }
 
   foreignKeyCheck(): ForeignKeyViolation[] {
-    return (this.db.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>).map((r) => ({
+    return (this.cached('PRAGMA foreign_key_check').all() as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>).map((r) => ({
       table: r.table,
       rowid: r.rowid,
       parent: r.parent,

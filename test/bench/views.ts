@@ -1,0 +1,125 @@
+/**
+ * Views benchmark (`npm run bench -- views`): the editor on a store of 1,000,000 events, in the
+ * real workbench (code-server + Chromium, the extension loaded from this folder).
+ *  - time to expand the Errors tree (click on a collapsed group until its issues are shown);
+ *  - time to render the dashboard (command until KPIs, charts and the first grid rows are shown);
+ *  - growth of the extension host's resident memory from before the views and dashboard are
+ *    opened to after.
+ * Targets: expand < 200 ms, dashboard < 1 s, memory growth < 50 MB.
+ */
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser } from '../harness/browser';
+import { startCodeServer } from '../harness/codeServer';
+import { cleanupAll, installExitHandlers } from '../harness/processes';
+import { ROOT, copyWorkspace } from '../harness/workspace';
+import { ErrorStore } from '../../src/store';
+import { growStore } from './largeStore';
+import { makeInputs } from './store';
+
+const TOTAL = 1_000_000;
+
+/** Resident memory (MB) of the extension host started by the code-server process `serverPid`. */
+function extensionHostRss(serverPid: number): { pid: number; mb: number } | undefined {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const queue = [serverPid];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    for (const c of children.get(pid) ?? []) {
+      try {
+        const cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8');
+        if (cmd.includes('extensionHost')) {
+          const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c}/status`, 'utf8'));
+          if (rss) return { pid: c, mb: Number(rss[1]) / 1024 };
+        }
+      } catch {
+        /* gone */
+      }
+      queue.push(c);
+    }
+  }
+  return undefined;
+}
+
+export async function run(report: (line: string) => void): Promise<void> {
+  installExitHandlers();
+  const workspace = copyWorkspace('demo');
+  const t0 = Date.now();
+  const store = ErrorStore.open(join(workspace, '.rebound', 'rebound.db'), { workspaceRoot: '/w', retention: { floodCap: 1e9 } });
+  const now = Date.now();
+  const inputs = makeInputs(10_000, now - 3_600_000, 3_600_000);
+  for (let i = 0; i < inputs.length; i += 1000) store.recordBatch(inputs.slice(i, i + 1000));
+  const stored = growStore(store, inputs.length, TOTAL);
+  const issues = store.listIssues({ status: ['unresolved', 'resolved', 'ignored'] }).total;
+  store.close();
+  report(`seeded ${stored.toLocaleString('en-US')} events in ${issues} issues in ${Math.round((Date.now() - t0) / 1000)} s (setup)`);
+
+  const server = await startCodeServer({ workspace });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(5000); // let activation and startup settle
+    const before = extensionHostRss(server.process.pid!);
+
+    // Errors tree: open the container, collapse "Unresolved", then time its expansion.
+    await page.locator('.activitybar [aria-label^="Rebound"]').first().click();
+    const sidebar = page.locator('#workbench\\.parts\\.sidebar');
+    const group = sidebar.locator('.monaco-list-row', { hasText: /^Unresolved/ }).first();
+    await group.waitFor({ timeout: 60_000 });
+    const expandTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      if ((await group.getAttribute('aria-expanded')) === 'true') {
+        await group.click();
+        await sidebar.locator('.monaco-list-row[aria-level="2"]').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      }
+      const start = Date.now();
+      await group.click();
+      await sidebar.locator('.monaco-list-row[aria-level="3"]').first().waitFor({ timeout: 30_000 });
+      expandTimes.push(Date.now() - start);
+    }
+
+    // Dashboard: from the command to KPIs, charts and grid rows on screen.
+    const dashTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Control+Shift+P');
+      await page.locator('.quick-input-widget input').fill('>Rebound: Open Dashboard');
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Rebound: Open Dashboard' }).first();
+      await row.waitFor();
+      const start = Date.now();
+      await row.click();
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      await frame.locator('[data-kpi="open-issues"] .value').waitFor({ timeout: 30_000 });
+      await frame.locator('svg.chart').nth(3).waitFor({ timeout: 30_000 });
+      await frame.locator('vscode-data-grid-row[row-type="default"]').first().waitFor({ timeout: 30_000 });
+      dashTimes.push(Date.now() - start);
+      await page.keyboard.press('Control+w');
+      await page.waitForTimeout(500);
+    }
+    await page.waitForTimeout(2000);
+    const after = extensionHostRss(server.process.pid!);
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    report(`Errors tree expansion over ${stored.toLocaleString('en-US')} events: median ${median(expandTimes)} ms, runs ${expandTimes.join(', ')} ms (target < 200 ms)`);
+    report(`dashboard render (command to KPIs, charts and rows): median ${median(dashTimes)} ms, runs ${dashTimes.join(', ')} ms (target < 1000 ms)`);
+    if (before && after) report(`extension host memory: ${before.mb.toFixed(0)} MB before the views, ${after.mb.toFixed(0)} MB after: +${(after.mb - before.mb).toFixed(1)} MB (target < 50 MB)`);
+    else report('extension host memory: the extension host process was not found');
+  } finally {
+    await browser.close();
+    await server.stop();
+    await cleanupAll();
+    rmSync(join(workspace, '..'), { recursive: true, force: true });
+  }
+}
