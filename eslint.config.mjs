@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const io = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'os', 'worker_threads', 'dgram', 'cluster', 'readline'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', '.vscode-test/', 'test-results/', 'demo/', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', '.vscode-test/', 'test-results/', 'demo/', 'test/fixtures/', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

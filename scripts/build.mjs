@@ -4,7 +4,9 @@
 //   node scripts/build.mjs --watch       rebuild the bundles on change
 //   node scripts/build.mjs --tests       the bundles plus every src/ and test/ file transpiled to out/
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, copyFileSync, chmodSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,6 +66,7 @@ function walk(dir, out = []) {
   try { entries = readdirSync(join(root, dir)); } catch { return out; }
   for (const name of entries) {
     const rel = join(dir, name);
+    if (rel === join('test', 'fixtures')) continue; // workspaces the tests open, not test code
     if (statSync(join(root, rel)).isDirectory()) walk(rel, out);
     else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(rel);
   }
@@ -95,6 +98,40 @@ function copyMedia() {
     try { copyFileSync(join(root, 'webview', f), join(root, 'dist', f)); } catch { /* optional */ }
   }
 }
+
+/**
+ * schemas/config.schema.json (contributed through jsonValidation) from the zod schema of
+ * src/engine/config: bundled to a temporary file, loaded, written only when it changed.
+ */
+async function writeConfigSchema() {
+  const dir = mkdtempSync(join(tmpdir(), 'rebound-schema-'));
+  try {
+    const outfile = join(dir, 'config.cjs');
+    await esbuild.build({
+      entryPoints: [join(root, 'src/engine/config/jsonSchema.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      logLevel: 'warning',
+    });
+    const { configJsonSchema } = createRequire(import.meta.url)(outfile);
+    const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+    const target = join(root, 'schemas', 'config.schema.json');
+    let current;
+    try { current = readFileSync(target, 'utf8'); } catch { current = undefined; }
+    if (current !== text) {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, text);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await writeConfigSchema();
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { COMMANDS } from './commands';
+import { ensureTaskRetryHandler } from './commands/run';
+import { ConfigFileError } from '../runner/config';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
 
 const VERSION = '0.1.0';
@@ -121,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const out = makeOutput(parsed.json);
+  ensureTaskRetryHandler();
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
@@ -144,6 +147,12 @@ export function reportError(err: unknown, cmd: CliCommand | undefined, out: Outp
     out.error(`rebound: ${e.message}`);
     if (cmd) out.error(`Usage:\n${cmd.usage.map((u) => `  ${u}`).join('\n')}`);
     out.json({ ok: false, error: { code: 'USAGE', message: e.message } });
+    return EXIT.usage;
+  }
+  if (err instanceof ConfigFileError) {
+    // A bad .rebound/config.json: the message names the file, line, column and key.
+    out.error(`rebound: ${err.message}`);
+    out.json({ ok: false, error: { code: err.code, message: err.message } });
     return EXIT.usage;
   }
   const exit = typeof e?.exitCode === 'number' ? e.exitCode : EXIT.failed;

@@ -9,3 +9,6 @@ export * from './issues';
 export * from './health';
 export * from './resilience';
 export * from './migrations';
+export * from './tasks';
+export * from './config';
+export * from './problems';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { builtinGuidance } from '../engine/guidance';
 import { registerErrorCommands } from './commands/errors';
 import { registerResilienceCommands } from './commands/resilience';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
 import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
+import { registerConfigDiagnostics } from './diagnostics/configDiagnostics';
 import { MigrationFileDiagnostics } from './diagnostics/migrationFiles';
 import { RemediationProvider } from './diagnostics/remediation';
 import { TaskDiagnostics } from './diagnostics/taskDiagnostics';
@@ -12,7 +12,12 @@ import { registerMigrationCommands } from './migrations/commands';
 import { MigrationsService } from './migrations/service';
 import { MigrationsTreeProvider } from './migrations/tree';
 import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
-import { watch } from './services';
+import { TaskCoordinator } from './tasks/coordinator';
+import { ReboundTaskProvider, TASK_TYPE } from './tasks/provider';
+import { EditorTaskRunner } from './tasks/runnerFacade';
+import { handleInterrupted, registerTaskCommands, type RecoveryStrategySetting } from './tasks/commands';
+import { TasksTreeProvider } from './tasks/tree';
+import { WorkspaceConfig } from './workspaceConfig';
 import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
 import { DeadLettersTreeProvider } from './views/deadLettersTree';
@@ -35,6 +40,10 @@ export interface ReboundUi {
   deadLetters: DeadLettersTreeProvider;
   health: HealthTreeProvider;
   migrations: MigrationsTreeProvider;
+  tasks: TasksTreeProvider;
+  /** Runs tasks for the editor (the terminal, the Tasks view and the commands go through it). */
+  taskCoordinator: TaskCoordinator;
+  taskRunner: EditorTaskRunner;
   statusBar: HealthStatusBar;
   /** Recomputes badges and the status bar now (normally done on store changes). */
   refresh(): void;
@@ -43,21 +52,27 @@ export interface ReboundUi {
 export function activate(context: vscode.ExtensionContext): ReboundApi {
   const started = performance.now();
   const log = registerFoundation(context);
+  context.subscriptions.push(registerConfigDiagnostics({ enabled: () => vscode.workspace.getConfiguration('rebound').get<boolean>('diagnostics.enabled', true) }));
   const folder = vscode.workspace.workspaceFolders?.[0];
   let session: ReboundSession | undefined;
   let ui: ReboundUi | undefined;
   if (folder) {
-    session = new ReboundSession(folder, log);
-    const views = registerViews(context, session, log);
+    const config = new WorkspaceConfig(folder);
+    session = new ReboundSession(folder, log, () => ({
+      rules: config.rules(),
+      retention: { ...config.get()?.config.retention, days: config.retentionDays() },
+      healthThresholds: config.get()?.config.health,
+    }));
+    const views = registerViews(context, session, config, log);
     ui = views.ui;
-    context.subscriptions.push(session, ...views.disposables);
+    context.subscriptions.push(config, session, ...views.disposables);
   }
   const activationTimeMs = performance.now() - started;
   log.info(`activated in ${activationTimeMs.toFixed(1)} ms`);
   return { activationTimeMs, session, ui };
 }
 
-function registerViews(context: vscode.ExtensionContext, session: ReboundSession, log: vscode.LogOutputChannel): { ui: ReboundUi; disposables: vscode.Disposable[] } {
+function registerViews(context: vscode.ExtensionContext, session: ReboundSession, config: WorkspaceConfig, log: vscode.LogOutputChannel): { ui: ReboundUi; disposables: vscode.Disposable[] } {
   const errors = new ErrorsTreeProvider(() => {
     const h = session.store();
     return h ? errorsModel(h) : undefined;
@@ -92,16 +107,36 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   });
   const source = dashboardSource(session, () => migrations.pendingCount());
   const taskDiagnostics = new TaskDiagnostics(diagnosticsOn);
+  const runner = new EditorTaskRunner(session, config);
+  const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log);
+  const taskProvider = new ReboundTaskProvider(session.folder, () => runner, coordinator);
+  const tasks = new TasksTreeProvider(() => runner, coordinator);
+  const tasksView = vscode.window.createTreeView('rebound.tasks', { treeDataProvider: tasks });
   const remediation = new RemediationProvider(
-    () => builtinGuidance,
+    () => config.guidance(),
     (uri, d) => taskDiagnostics.origin(uri, d),
     () => vscode.Uri.file(session.paths.config),
   );
+
+  const refreshTasks = () => {
+    tasks.refresh();
+    const problem = config.error;
+    tasksView.message = problem ? `.rebound/config.json has problems; fix them to run tasks. ${problem.message.split('\n')[1]?.trim() ?? ''}` : undefined;
+    void vscode.commands.executeCommand('setContext', 'rebound.taskRunning', coordinator.runningCount() > 0);
+    let interrupted = false;
+    try {
+      interrupted = runner.interrupted().length > 0;
+    } catch {
+      // no store or no config: nothing to recover
+    }
+    void vscode.commands.executeCommand('setContext', 'rebound.hasInterruptedRuns', interrupted);
+  };
 
   const refresh = () => {
     errors.refresh();
     deadLetters.refresh();
     health.refresh();
+    refreshTasks();
     const h = session.store();
     void vscode.commands.executeCommand('setContext', 'rebound.hasStore', !!h);
     const storeMessage = session.error ? `Rebound cannot open its database: ${session.error.message}` : undefined;
@@ -131,9 +166,14 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const idle = setTimeout(() => {
     refresh();
     migrationFiles.refreshAll();
+    // Runs whose process died with an earlier window: the user decides what happens to them.
+    if (vscode.workspace.isTrusted) {
+      const settings = vscode.workspace.getConfiguration('rebound', session.folder);
+      void handleInterrupted(() => runner, settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), settings.get<string>('notifications', 'actionable'), log).finally(refresh);
+    }
   }, 1500);
 
-  const ui: ReboundUi = { errors, deadLetters, health, migrations: migrationsTree, statusBar, refresh };
+  const ui: ReboundUi = { errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh };
   const disposables = [
     errors,
     deadLetters,
@@ -147,15 +187,23 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     migrations,
     migrationsTree,
     migrationsView,
+    runner,
+    coordinator,
+    tasks,
+    tasksView,
+    coordinator.onDidChange(refreshTasks),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, taskProvider),
+    ...registerTaskCommands(() => runner, taskProvider, coordinator, log),
     migrationFiles,
     taskDiagnostics,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, remediation, RemediationProvider.metadata),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, remediation),
     migrations.onDidChange(() => migrationFiles.refreshAll()),
     vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFiles, MigrationFileDiagnostics.metadata),
-    watch(session.folder, '.rebound/config.json', () => {
+    config.onDidChange(() => {
       migrations.invalidate();
       session.reopen();
+      refreshTasks();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rebound.diagnostics.enabled')) {
@@ -165,6 +213,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     }),
     ...registerMigrationCommands(migrations, log),
     vscode.commands.registerCommand('rebound.refresh', () => {
+      config.invalidate();
       session.reopen();
       migrations.invalidate();
       refresh();
@@ -181,7 +230,17 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
         DashboardPanel.revive(panel, context.extensionUri, source);
       },
     }),
-    ...registerErrorCommands({ session, tree: errors, guidance: () => builtinGuidance, retry: async () => undefined }),
+    ...registerErrorCommands({
+      session,
+      tree: errors,
+      guidance: () => config.guidance(),
+      // Retrying an issue re-runs what failed: its task in a terminal, or its database's pending migrations.
+      retry: async (issue) => {
+        if (issue.task) await vscode.commands.executeCommand('rebound.runTask', issue.task);
+        else if (issue.migration) await vscode.commands.executeCommand('rebound.migrate.up');
+        else void vscode.window.showInformationMessage('Rebound: this issue did not come from a task or a migration, so there is nothing to re-run.');
+      },
+    }),
     ...registerResilienceCommands(session, log),
   ];
   return { ui, disposables };

@@ -3,8 +3,7 @@ import * as vscode from 'vscode';
 import { AttemptRepository } from '../store/attempts';
 import { BreakerRepository } from '../store/breakers';
 import { DeadLetterRepository } from '../store/deadLetters';
-import type { UserRule } from '../engine/classify/ruleSchema';
-import { ErrorStore } from '../store/errorStore';
+import { ErrorStore, type ErrorStoreOptions } from '../store/errorStore';
 import { ExplorerQueries } from '../store/explorer';
 import type { WorkspacePaths } from '../store/location';
 import { paths, watch } from './services';
@@ -34,7 +33,8 @@ export class ReboundSession implements vscode.Disposable {
   constructor(
     readonly folder: vscode.WorkspaceFolder,
     private readonly log: vscode.LogOutputChannel,
-    private readonly rules: () => readonly UserRule[] = () => [],
+    /** Rules, retention and health thresholds from the workspace's config, read when the store opens. */
+    private readonly storeOptions: () => Partial<ErrorStoreOptions> = () => ({}),
   ) {
     this.disposables.push(
       this.changed,
@@ -64,7 +64,7 @@ export class ReboundSession implements vscode.Disposable {
     const file = this.paths.db;
     if (!create && !existsSync(file)) return undefined;
     try {
-      const errors = ErrorStore.open(file, { workspaceRoot: this.folder.uri.fsPath, rules: this.rules() });
+      const errors = ErrorStore.open(file, { ...this.storeOptions(), workspaceRoot: this.folder.uri.fsPath });
       const db = errors.db;
       this.handles = {
         errors,

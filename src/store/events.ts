@@ -196,6 +196,10 @@ export class EventRepository {
   private readonly bucket: Statement;
   private readonly byId: Statement<[number], EventRow>;
   private readonly frameCache = new Map<string, { redacted: string; frame: StackFrame | undefined }>();
+  private readonly redactCache = new Map<string, string>();
+  private readonly fkOn: Statement<[], number>;
+  private readonly fkOff: Statement;
+  private readonly fkRestore: Statement;
 
   constructor(
     private readonly db: Database,
@@ -208,6 +212,9 @@ export class EventRepository {
        ON CONFLICT (hour, severity, category, component) DO UPDATE SET count = count + excluded.count`,
     );
     this.byId = db.prepare('SELECT * FROM events WHERE id = ?');
+    this.fkOn = db.prepare('PRAGMA foreign_keys').pluck() as Statement<[], number>;
+    this.fkOff = db.prepare('PRAGMA foreign_keys = OFF');
+    this.fkRestore = db.prepare('PRAGMA foreign_keys = ON');
   }
 
   record(input: RecordInput): RecordResult {
@@ -218,7 +225,28 @@ export class EventRepository {
   recordBatch(inputs: readonly RecordInput[]): RecordResult[] {
     if (inputs.length === 0) return [];
     const prepared = inputs.map((i) => this.prepare(i));
-    return this.db.transaction(() => this.store(prepared)).immediate();
+    // Every event row references an issue this same transaction read or created, so SQLite's
+    // per-row foreign-key lookup proves nothing: it is switched off for the batch (outside a
+    // transaction only, where the pragma takes effect) and always switched back on.
+    const skipFk = !this.db.inTransaction && this.fkOn.get() === 1;
+    if (skipFk) this.fkOff.run();
+    try {
+      return this.db.transaction(() => this.store(prepared)).immediate();
+    } finally {
+      if (skipFk) this.fkRestore.run();
+    }
+  }
+
+  /** `redact` remembered for short values that repeat across events (commands, files, culprits, evidence lines). */
+  private redactRepeated(text: string): string {
+    if (text.length > 256) return redact(text);
+    let r = this.redactCache.get(text);
+    if (r === undefined) {
+      if (this.redactCache.size >= 1024) this.redactCache.clear();
+      r = redact(text);
+      this.redactCache.set(text, r);
+    }
+    return r;
   }
 
   private prepare(input: RecordInput): Prepared {
@@ -270,17 +298,17 @@ export class EventRepository {
       ctx.task ?? null,
       ctx.step ?? null,
       ctx.migration ?? null,
-      file === undefined ? null : redact(file),
+      file === undefined ? null : this.redactRepeated(file),
       line,
       column,
-      ctx.command === undefined ? null : redact(cap(ctx.command, LIMITS.command)!),
+      ctx.command === undefined ? null : this.redactRepeated(cap(ctx.command, LIMITS.command)!),
       num(ctx.exitCode),
       ctx.signal ?? null,
       num(ctx.durationMs),
       num(ctx.attempt),
       ctx.runId ?? null,
       classification.rule,
-      classification.evidence === undefined ? null : redact(classification.evidence),
+      classification.evidence === undefined ? null : this.redactRepeated(classification.evidence),
       fp.fingerprint,
     ];
     return {
@@ -291,7 +319,7 @@ export class EventRepository {
       description: {
         fingerprint: fp.fingerprint,
         title: fp.title,
-        culprit: fp.culprit ? redact(fp.culprit) : null,
+        culprit: fp.culprit ? this.redactRepeated(fp.culprit) : null,
         code: classification.code,
         category: classification.category,
         severity: classification.severity,
@@ -365,7 +393,8 @@ export class EventRepository {
       const stored = t.state.windowCount <= floodCap;
       let eventId: number | null = null;
       if (stored) {
-        eventId = Number(this.insert.run(...p.values, t.id).lastInsertRowid);
+        p.values.push(t.id);
+        eventId = Number(this.insert.run(p.values).lastInsertRowid);
         t.stored += 1;
         t.lastEventId = eventId;
       } else t.dropped += 1;

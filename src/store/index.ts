@@ -18,3 +18,16 @@ export {
 } from './deadLetters';
 export { BreakerRepository, persistBreaker, type StoredBreaker, type PersistBreakerOptions } from './breakers';
 export { AttemptRepository, recordAttempts, type AttemptOwner, type StoredAttempt, type AttemptQuery, type AttemptSummary } from './attempts';
+export {
+  RunRepository,
+  type RunOwner,
+  type StoredRun,
+  type StoredStep,
+  type StoredJournalEntry,
+  type StoredRecovery,
+  type StartRunInput,
+  type StepTransition,
+  type InterruptedQuery,
+  type InterruptedRunInfo,
+  type RunListQuery,
+} from './runs';

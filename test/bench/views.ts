@@ -1,13 +1,20 @@
 /**
  * Views benchmark (`npm run bench -- views`): the editor on a store of 1,000,000 events, in the
- * real workbench (code-server + Chromium, the extension loaded from this folder).
+ * real workbench (code-server + Chromium, a production build of this folder).
  *  - time to expand the Errors tree (click on a collapsed group until its issues are shown);
  *  - time to render the dashboard (command until KPIs, charts and the first grid rows are shown);
  *  - growth of the extension host's resident memory from before the views and dashboard are
  *    opened to after.
  * Targets: expand < 200 ms, dashboard < 1 s, memory growth < 50 MB.
+ *
+ * The extension is loaded as a user gets it: the production bundles (`build.mjs --production`,
+ * minified, no source maps) built into a staged copy, not the development build in dist/.
+ * The dashboard is timed on its first open and on reopens; the page's own share (from the
+ * webview document's start to KPIs, charts and rows) is reported beside the end-to-end time.
  */
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from '../harness/browser';
 import { startCodeServer } from '../harness/codeServer';
@@ -18,6 +25,21 @@ import { growStore } from './largeStore';
 import { makeInputs } from './store';
 
 const TOTAL = 1_000_000;
+
+/**
+ * A copy of the extension built for production (what the VSIX ships: minified bundles, media,
+ * schemas; node_modules linked for better-sqlite3), so the benchmark measures what users run.
+ */
+function stageProductionBuild(): string {
+  const stage = mkdtempSync(join(tmpdir(), 'rb-prod-ext-'));
+  for (const entry of ['package.json', 'tsconfig.json', 'scripts', 'src', 'webview', 'media', 'schemas']) {
+    cpSync(join(ROOT, entry), join(stage, entry), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: stage, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`production build failed: ${built.stderr || built.stdout}`);
+  return stage;
+}
 
 /** Resident memory (MB) of the extension host started by the code-server process `serverPid`. */
 function extensionHostRss(serverPid: number): { pid: number; mb: number } | undefined {
@@ -64,11 +86,13 @@ export async function run(report: (line: string) => void): Promise<void> {
   store.close();
   report(`seeded ${stored.toLocaleString('en-US')} events in ${issues} issues in ${Math.round((Date.now() - t0) / 1000)} s (setup)`);
 
+  const extension = stageProductionBuild();
+  report(`extension: production build staged in ${extension} (webview.js ${Math.round(readFileSync(join(extension, 'dist', 'webview.js')).length / 1024)} KB)`);
   const server = await startCodeServer({ workspace });
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
+    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${extension}`]];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(5000); // let activation and startup settle
@@ -93,6 +117,7 @@ export async function run(report: (line: string) => void): Promise<void> {
 
     // Dashboard: from the command to KPIs, charts and grid rows on screen.
     const dashTimes: number[] = [];
+    const pageTimes: number[] = [];
     for (let i = 0; i < 3; i++) {
       await page.keyboard.press('Control+Shift+P');
       await page.locator('.quick-input-widget input').fill('>Rebound: Open Dashboard');
@@ -104,7 +129,21 @@ export async function run(report: (line: string) => void): Promise<void> {
       await frame.locator('[data-kpi="open-issues"] .value').waitFor({ timeout: 30_000 });
       await frame.locator('svg.chart').nth(3).waitFor({ timeout: 30_000 });
       await frame.locator('vscode-data-grid-row[row-type="default"]').first().waitFor({ timeout: 30_000 });
-      dashTimes.push(Date.now() - start);
+      const end = Date.now();
+      dashTimes.push(end - start);
+      // The page's own share: from the moment the page requests its script (the workbench has
+      // created the webview and written our HTML) to KPIs, charts and rows on screen.
+      let requested: number | undefined;
+      for (const f of page.frames()) {
+        const t = await f
+          .evaluate(() => {
+            const e = performance.getEntriesByType('resource').find((r) => /\/webview\.js(\?|$)/.test(r.name));
+            return e ? performance.timeOrigin + e.startTime : undefined;
+          })
+          .catch(() => undefined);
+        if (t !== undefined) requested = t;
+      }
+      if (requested !== undefined) pageTimes.push(Math.round(end - requested));
       await page.keyboard.press('Control+w');
       await page.waitForTimeout(500);
     }
@@ -114,6 +153,8 @@ export async function run(report: (line: string) => void): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     report(`Errors tree expansion over ${stored.toLocaleString('en-US')} events: median ${median(expandTimes)} ms, runs ${expandTimes.join(', ')} ms (target < 200 ms)`);
     report(`dashboard render (command to KPIs, charts and rows): median ${median(dashTimes)} ms, runs ${dashTimes.join(', ')} ms (target < 1000 ms)`);
+    report(`  first open ${dashTimes[0]} ms; reopens ${dashTimes.slice(1).join(', ')} ms`);
+    if (pageTimes.length === dashTimes.length) report(`  of which the dashboard page itself (its script requested to rendered): ${pageTimes.join(', ')} ms`);
     if (before && after) report(`extension host memory: ${before.mb.toFixed(0)} MB before the views, ${after.mb.toFixed(0)} MB after: +${(after.mb - before.mb).toFixed(1)} MB (target < 50 MB)`);
     else report('extension host memory: the extension host process was not found');
   } finally {
@@ -121,5 +162,6 @@ export async function run(report: (line: string) => void): Promise<void> {
     await server.stop();
     await cleanupAll();
     rmSync(join(workspace, '..'), { recursive: true, force: true });
+    rmSync(extension, { recursive: true, force: true });
   }
 }

@@ -19,7 +19,10 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const DEFAULT_QUERY: IssueQuery = { text: '', status: 'unresolved', severity: 'all', category: 'all', sort: { key: 'lastSeen', direction: 'desc' }, limit: 200 };
+/** Rows per page: the grid draws one page; "Show more" asks the host for the next. */
+const PAGE = 50;
+const MAX_ROWS = 1000;
+const DEFAULT_QUERY: IssueQuery = { text: '', status: 'unresolved', severity: 'all', category: 'all', sort: { key: 'lastSeen', direction: 'desc' }, limit: PAGE };
 let query: IssueQuery = { ...DEFAULT_QUERY, ...(vscode.getState()?.query ?? {}) };
 let selected: IssueRow | undefined;
 let trusted = true;
@@ -66,6 +69,8 @@ const actionButtons: Record<IssueAction, HTMLElement> = {
   guidance: button('Guidance', () => act('guidance')),
 };
 actionsBar.append(selectionLabel, ...Object.values(actionButtons));
+const showMore = button('Show more', () => update({ limit: Math.min(MAX_ROWS, (query.limit ?? PAGE) + PAGE) }, false));
+showMore.hidden = true;
 
 const filters = el('div', { class: 'filters', role: 'search' });
 filters.append(
@@ -79,7 +84,7 @@ root.append(
   el('h1', {}, 'Rebound'),
   kpis,
   chartArea,
-  el('section', { class: 'issues', 'aria-label': 'Issues' }, el('h2', {}, 'Issues'), filters, actionsBar, grid.element, status),
+  el('section', { class: 'issues', 'aria-label': 'Issues' }, el('h2', {}, 'Issues'), filters, actionsBar, grid.element, status, showMore),
 );
 refreshActions();
 
@@ -141,6 +146,7 @@ function renderIssues(rows: IssueRow[], total: number): void {
     })),
   );
   status.textContent = total > rows.length ? `Showing ${rows.length} of ${total} issues.` : `${total} issue${total === 1 ? '' : 's'}.`;
+  showMore.hidden = !(total > rows.length && rows.length < MAX_ROWS);
   if (selected) {
     selected = rows.find((r) => r.id === selected!.id);
     refreshActions();
@@ -173,8 +179,9 @@ function act(action: IssueAction): void {
   vscode.postMessage({ type: 'action', id, action, issueId: selected.id });
 }
 
-function update(change: Partial<IssueQuery>): void {
-  query = { ...query, ...change };
+/** A new query; a change of search, filter or sort starts again from the first page. */
+function update(change: Partial<IssueQuery>, firstPage = true): void {
+  query = { ...query, ...change, ...(firstPage ? { limit: PAGE } : {}) };
   vscode.setState({ query });
   vscode.postMessage({ type: 'query', query });
 }

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { z } from 'zod';
 import { rulesSchema, type UserRule } from '../../engine/classify/ruleSchema';
 import { CATEGORIES, SEVERITIES, isCategory, isSeverity, type Category, type Severity } from '../../engine/errors/types';
+import { parseConfigSection } from '../../engine/config';
+import { ConfigFileError } from '../../runner/config';
 import { GuidanceCatalog } from '../../engine/guidance/guidanceCatalog';
 import type { Guidance } from '../../engine/guidance/guidance';
 import { healthThresholdsSchema, type HealthThresholds } from '../../engine/health/thresholdsSchema';
@@ -29,26 +31,19 @@ export interface ErrorsConfig {
 export function readErrorsConfig(cwd: string): ErrorsConfig {
   const file = workspacePaths(cwd).config;
   if (!existsSync(file)) return { rules: [], retention: {} };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`${file} must hold a JSON object`);
-  const o = json as Record<string, unknown>;
-  const parse = <T>(key: string, schema: z.ZodType<T>, fallback: T): T => {
-    if (o[key] === undefined) return fallback;
-    const r = schema.safeParse(o[key]);
-    if (r.success) return r.data;
-    const issue = r.error.issues[0];
-    throw new UsageError(`${file}: ${[key, ...issue.path].map(String).join('.')}: ${issue.message}`);
+  const text = readFileSync(file, 'utf8');
+  // Only these sections: a broken task definition must not stop error triage.
+  const section = <T>(key: string, schema: z.ZodType<T>): T | undefined => {
+    const r = parseConfigSection(text, file, key, schema);
+    if (!r.ok) throw new ConfigFileError(file, r.problems);
+    return r.value;
   };
   const config: ErrorsConfig = {
-    rules: parse('rules', rulesSchema, []),
-    retention: parse('retention', retentionSchema, {}),
+    rules: section('rules', rulesSchema) ?? [],
+    retention: section('retention', retentionSchema) ?? {},
   };
-  if (o.health !== undefined) config.health = parse('health', healthThresholdsSchema, healthThresholdsSchema.parse({}));
+  const health = section('health', healthThresholdsSchema);
+  if (health !== undefined) config.health = health;
   return config;
 }
 

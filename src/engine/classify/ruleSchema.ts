@@ -29,16 +29,18 @@ export const ruleMatchSchema = z
   .refine(
     (m) => m.output !== undefined || m.pattern !== undefined || m.exitCode !== undefined || m.signal !== undefined || m.errorCode !== undefined || m.httpStatus !== undefined,
     'a rule must match on at least one of output, pattern, exitCode, signal, errorCode, httpStatus',
-  );
+  )
+  .describe('What the rule matches: every given matcher must match; at least one of output, pattern, exitCode, signal, errorCode, httpStatus.');
 
 /** One user classification rule, `rules[i]` in .rebound/config.json. User rules are tried before the built-in ones, in order. */
 export const ruleSchema = z
   .strictObject({
     match: ruleMatchSchema,
-    category: z.enum(['transient', 'permanent', 'system', 'business', 'unknown']),
+    category: z.enum(['transient', 'permanent', 'system', 'business', 'unknown']).describe('The category matching failures get: transient ones are retried, permanent ones are not.'),
     code: z
       .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a code is a letter followed by up to 63 letters, digits, "_", "." or "-"'),
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a code is a letter followed by up to 63 letters, digits, "_", "." or "-"')
+      .describe('The error code matching failures get (e.g. APP-DB-LOCKED); issues and guidance are keyed by it.'),
     severity: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional().describe('Default MEDIUM.'),
     retryable: z.boolean().optional().describe('Default: true for transient, false otherwise.'),
     title: z.string().min(1).optional().describe('A short title for the guidance.'),

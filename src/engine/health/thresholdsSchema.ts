@@ -6,7 +6,8 @@ const level = (degraded: number, failing: number, what: string) =>
       degraded: z.number().int().min(0).default(degraded).describe(`Degraded when ${what} is above this (default ${degraded}).`),
       failing: z.number().int().min(0).default(failing).describe(`Failing when ${what} is above this (default ${failing}).`),
     })
-    .default({ degraded, failing });
+    .default({ degraded, failing })
+    .describe(`Thresholds for ${what}.`);
 
 /**
  * When a component (tasks, migrations, store, breakers) counts as degraded or failing. Each measure

@@ -37,10 +37,12 @@ export const retryOnSchema = z
   })
   .describe('Which failures to retry. Default: the ones classified as retryable. Permanent failures and cancellations never are.');
 
-const categoryOverrideSchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).max(100).optional().describe('Attempts in all for failures of this category.'),
-  backoff: backoffConfigSchema.optional(),
-});
+const categoryOverrideSchema = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(100).optional().describe('Attempts in all for failures of this category.'),
+    backoff: backoffConfigSchema.optional(),
+  })
+  .describe('Attempt limits and backoff for failures of this category.');
 
 export const inlineRetrySchema = z
   .strictObject({
@@ -73,10 +75,10 @@ export const retryPolicySchema = z
 
 const breakBackoffSchema = z
   .strictObject({
-    kind: z.enum(BACKOFF_KINDS as [BackoffKind, ...BackoffKind[]]),
+    kind: z.enum(BACKOFF_KINDS as [BackoffKind, ...BackoffKind[]]).describe('How the break grows: fixed, linear, exponential or fibonacci.'),
     maxMs: ms('The longest break.').optional(),
-    factor: z.number().positive().optional(),
-    jitter: z.enum(JITTER_KINDS as [JitterKind, ...JitterKind[]]).optional(),
+    factor: z.number().positive().optional().describe('exponential: the multiplier between breaks (default 2); linear: the step as a multiple of halfOpenAfterMs (default 1).'),
+    jitter: z.enum(JITTER_KINDS as [JitterKind, ...JitterKind[]]).optional().describe('none (default), full, equal or decorrelated.'),
   })
   .describe('Make the break grow on each reopening, starting from halfOpenAfterMs.');
 
@@ -89,7 +91,7 @@ const breakerCommon = {
 
 export const consecutiveBreakerSchema = z
   .strictObject({
-    kind: z.literal('consecutive'),
+    kind: z.literal('consecutive').describe('consecutive: open after a number of failures in a row.'),
     threshold: z.number().int().min(1).describe('Open after this many failures in a row.'),
     ...breakerCommon,
   })
@@ -97,7 +99,7 @@ export const consecutiveBreakerSchema = z
 
 export const rateBreakerSchema = z
   .strictObject({
-    kind: z.literal('rate'),
+    kind: z.literal('rate').describe('rate: open when the failure rate in a sliding window reaches a threshold.'),
     threshold: z.number().gt(0).max(1).describe('Open when the failure rate in the window reaches this ratio (0.5 = 50 %).'),
     windowMs: positiveMs('The sliding window in milliseconds.'),
     minimumThroughput: z.number().int().min(1).optional().describe('No opening before this many calls in the window (default 10).'),

@@ -53,7 +53,7 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
           category: q.category && q.category !== 'all' ? q.category : undefined,
           text: q.text?.trim() ? q.text.trim() : undefined,
         },
-        { limit: Math.min(1000, q.limit ?? 200) },
+        { limit: Math.min(1000, q.limit ?? 50) },
         q.sort ? { key: q.sort.key, direction: q.sort.direction } : undefined,
       );
       return {

@@ -91,16 +91,41 @@ export function registerTaskCommands(
   ];
 }
 
-/** Tells the user about interrupted runs once, when there is something they must decide. */
-export async function notifyInterrupted(facade: () => TaskRunnerFacade, level: () => string): Promise<void> {
-  if (level() === 'none') return;
+export type RecoveryStrategySetting = 'guided' | 'automatic' | 'manual';
+
+/**
+ * What happens at start-up to runs whose process died: `guided` asks once (resume, roll back or
+ * abandon), `automatic` resumes them and speaks only when that fails, `manual` leaves them to the
+ * Tasks view and the Recover command. Nothing happens when notifications are off, except `automatic`.
+ */
+export async function handleInterrupted(
+  facade: () => TaskRunnerFacade,
+  strategy: RecoveryStrategySetting,
+  notifications: string,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   let runs: InterruptedRun[];
   try {
     runs = facade().interrupted();
   } catch {
     return;
   }
-  if (!runs.length) return;
+  if (!runs.length || strategy === 'manual') return;
+  if (strategy === 'automatic') {
+    for (const run of runs) {
+      log.info(`resuming interrupted run ${run.id} of task "${run.name}" (recovery strategy: automatic)`);
+      const controller = new AbortController();
+      const result = await facade().recover(run.id, 'resume', { signal: controller.signal, onOutput: (t) => log.info(t.trimEnd()) }, 'automatic');
+      log.info(`run ${run.id}: ${result.message}`);
+      if (!result.ok && notifications !== 'none') {
+        const pick = await vscode.window.showWarningMessage(`Rebound could not resume the interrupted run of "${run.name}": ${result.message}`, 'Recover…', 'Show Log');
+        if (pick === 'Recover…') await vscode.commands.executeCommand('rebound.recovery.show');
+        else if (pick === 'Show Log') log.show(true);
+      }
+    }
+    return;
+  }
+  if (notifications === 'none') return;
   const pick = await vscode.window.showWarningMessage(
     runs.length === 1 ? `Rebound: the run of task "${runs[0].name}" was interrupted after ${runs[0].completedSteps} of ${runs[0].totalSteps} steps.` : `Rebound: ${runs.length} task runs were interrupted.`,
     'Recover…',

@@ -26,6 +26,11 @@ export class TaskCoordinator implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** How many tasks this window is running now. */
+  runningCount(): number {
+    return this.running.size;
+  }
+
   isRunning(name: string): boolean {
     return this.running.has(name);
   }

@@ -23,6 +23,8 @@ export interface TaskSummary {
   steps: number;
   last?: { ok: boolean; at: number; runId: string; code?: string; state: string };
   running: boolean;
+  /** Its last run was interrupted (its process died) and waits to be recovered. */
+  interrupted?: boolean;
 }
 
 export interface InterruptedRun {
@@ -38,5 +40,10 @@ export interface TaskRunnerFacade {
   run(name: string, io: { signal: AbortSignal; onOutput(text: string): void }): Promise<TaskRunResult>;
   resume(runId: string, io: { signal: AbortSignal; onOutput(text: string): void }): Promise<TaskRunResult>;
   interrupted(): InterruptedRun[];
-  recover(runId: string, action: 'resume' | 'rollback' | 'abandon', io: { signal: AbortSignal; onOutput(text: string): void }): Promise<{ ok: boolean; message: string }>;
+  recover(
+    runId: string,
+    action: 'resume' | 'rollback' | 'abandon',
+    io: { signal: AbortSignal; onOutput(text: string): void },
+    strategy?: 'automatic' | 'guided' | 'manual' | 'skip',
+  ): Promise<{ ok: boolean; message: string }>;
 }

@@ -40,8 +40,8 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, 
         : t.last.ok
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
           : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    item.description = running ? 'running…' : t.last ? `${t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
-    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}`;
+    item.description = running ? 'running…' : t.interrupted ? 'interrupted: recover or resume' : t.last ? `${t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
+    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}${t.interrupted && !running ? '.interrupted' : ''}`;
     item.tooltip = new SafeMarkdown()
       .bold(t.name)
       .field(t.steps > 1 ? 'Steps' : 'Command', t.detail)

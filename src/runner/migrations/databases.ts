@@ -1,38 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigurationError } from '../../engine/errors';
+import { parseConfigSection } from '../../engine/config';
 import { databasesSchema, type DatabaseConfig } from '../../engine/migrations';
 import { retryPolicyFromConfig } from '../../engine/resilience/configSchema';
 import type { Clock, RandomSource } from '../../engine/clock';
 import { Migrator, type MigratorOptions } from './migrator';
 import { SnapshotStore } from './snapshots';
 import { SqliteTarget } from './sqliteTarget';
+import { ConfigFileError } from '../config';
 
 /**
- * Reads only the `databases` section of `<root>/.rebound/config.json`, validated with
- * `databasesSchema` (the whole-file loader of src/runner/config.ts validates everything; this is
- * the migrations' own reader for when only this section matters). Errors name the file and path.
+ * Reads only the `databases` section of `<root>/.rebound/config.json` (JSON with comments),
+ * validated with `databasesSchema`: the whole-file loader of src/runner/config.ts validates
+ * everything; this is the migrations' own reader, so a problem elsewhere in the file does not stop
+ * migrations. Errors are ConfigurationErrors naming the file, line:column and JSON path.
  */
 export function readDatabasesSection(root: string): Record<string, DatabaseConfig> {
   const file = join(root, '.rebound', 'config.json');
   if (!existsSync(file)) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`${file} is not valid JSON: ${(err as Error).message}`, { context: { file } });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConfigurationError(`${file} must contain a JSON object`, { context: { file } });
-  }
-  const section = (json as Record<string, unknown>).databases;
-  if (section === undefined) return {};
-  const parsed = databasesSchema.safeParse(section);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `databases${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
-    throw new ConfigurationError(`${file}: ${issues.join('; ')}`, { context: { file } });
-  }
-  return parsed.data;
+  const parsed = parseConfigSection(readFileSync(file, 'utf8'), file, 'databases', databasesSchema);
+  if (!parsed.ok) throw new ConfigFileError(file, parsed.problems);
+  return parsed.value ?? {};
 }
 
 export interface ResolvedDatabase {

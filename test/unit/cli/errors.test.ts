@@ -118,7 +118,7 @@ describe('rebound errors / rebound health (CLI, real processes)', () => {
     writeFileSync(join(root, '.rebound', 'config.json'), JSON.stringify({ rules: [{ match: {}, category: 'transient', code: 'X' }] }));
     const bad = cli(root, 'errors', 'list');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /rules\.0\.match/);
+    assert.match(bad.stderr, /config\.json:1:\d+: rules\[0\]\.match/);
     writeFileSync(join(root, '.rebound', 'config.json'), '{ not json');
     assert.equal(cli(root, 'health').code, 2);
   });

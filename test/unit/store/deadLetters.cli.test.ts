@@ -138,10 +138,11 @@ describe('rebound dlq (CLI)', () => {
 
   it('retry fails clearly, naming the kind, when no handler is registered (the entry is left alone)', async () => {
     seed();
-    const r = cli(root, 'dlq', 'retry', '1');
+    // The CLI registers the task handler (src/cli/commands/run.ts); migrations have none there.
+    const r = cli(root, 'dlq', 'retry', '2');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /No retry handler is registered for dead letters of kind "task"/);
-    const e = ((await inProcess(root, ['show', '1'], {}, true)).doc as { entry: DeadLetter }).entry;
+    assert.match(r.stderr, /No retry handler is registered for dead letters of kind "migration"/);
+    const e = ((await inProcess(root, ['show', '2'], {}, true)).doc as { entry: DeadLetter }).entry;
     assert.deepEqual([e.state, e.retryCount], ['pending', 0]);
   });
 

@@ -1,0 +1,132 @@
+import { isConfigurationError } from '../../engine/errors';
+import { retryHandlers } from '../../engine/resilience';
+import { openTaskRunner, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
+import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
+
+/** Untrusted text (task output excepted) printed to a terminal: no control characters but newline and tab. */
+export function safe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+/**
+ * Opens the workspace's task runner; a bad or unreadable config.json (or an unknown task later)
+ * is a ConfigurationError, which the commands turn into exit 2.
+ */
+export function openRunner(ctx: CliContext, task?: string): OpenedTaskRunner {
+  return openTaskRunner(ctx.cwd, { task });
+}
+
+/** Prints a ConfigurationError and returns exit 2, or rethrows anything else. */
+export function configFailure(ctx: CliContext, err: unknown): number {
+  if (!isConfigurationError(err)) throw err;
+  ctx.out.error(`rebound: ${err.message}`);
+  ctx.out.json({ ok: false, error: { code: err.code, message: err.message } });
+  return EXIT.usage;
+}
+
+/** Makes `rebound dlq retry` able to re-run dead letters of kind `task` (once per process). */
+export function ensureTaskRetryHandler(): void {
+  if (retryHandlers.get('task')) return;
+  registerTaskRetryHandler((root) => {
+    const opened = openTaskRunner(root);
+    return { runner: opened.runner, dispose: opened.dispose };
+  });
+}
+
+/** Progress lines on stderr: the task's own output keeps stdout (or stdout holds the JSON document). */
+export function progressPrinter(ctx: CliContext): (e: TaskProgress) => void {
+  return (e) => {
+    const say = (text: string) => ctx.out.error(`rebound: ${safe(text)}`);
+    switch (e.kind) {
+      case 'run-start':
+        say(e.from > 0 ? `run ${e.runId} of "${e.task}": resuming at step ${e.from + 1} of ${e.steps}` : `run ${e.runId} of "${e.task}" (${e.steps} step${e.steps === 1 ? '' : 's'})`);
+        break;
+      case 'step-start':
+        say(`step ${e.index + 1} "${e.step}"${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+        break;
+      case 'step-skipped':
+        say(`step ${e.index + 1} "${e.step}" already done`);
+        break;
+      case 'attempt-failed':
+        say(`step ${e.index + 1} "${e.step}" failed [${e.code}, ${e.category}]`);
+        break;
+      case 'retry-wait':
+        say(`retrying in ${Math.round(e.delayMs)} ms`);
+        break;
+      case 'undo':
+        say(`undo of step ${e.index + 1} "${e.step}" ${e.ok ? 'done' : 'FAILED'}`);
+        break;
+      case 'fallback':
+        say(`running the fallback task "${e.fallback}"`);
+        break;
+      case 'stopped-leftovers':
+        say(`stopped ${e.pids.length} process(es) left over from run ${e.runId}: ${e.pids.join(', ')}`);
+        break;
+      case 'step-done':
+        break;
+    }
+  };
+}
+
+/** A run's result for --json and for the last lines of the terminal. */
+export function reportOutcome(ctx: CliContext, r: TaskRunOutcome): void {
+  if (r.ok) {
+    ctx.out.error(
+      r.degraded
+        ? `rebound: "${r.task}" failed [${r.error?.code}] but its fallback "${r.fallback?.task}" succeeded (run ${r.runId})`
+        : `rebound: "${r.task}" succeeded${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''} (run ${r.runId})`,
+    );
+    return;
+  }
+  if (r.cancelled) {
+    ctx.out.error(`rebound: "${r.task}" was cancelled (run ${r.runId}); resume it with \`rebound recovery execute ${r.runId}\``);
+    return;
+  }
+  const e = r.error;
+  ctx.out.error(`rebound: "${r.task}" failed${r.failedStep ? ` at step ${r.failedStep.index + 1} "${safe(r.failedStep.name)}"` : ''}${e ? `: [${e.code}] ${safe(e.message)}` : ''}`);
+  if (r.evidence) ctx.out.error(`rebound:   evidence: ${safe(r.evidence)}`);
+  if (r.undone.length) ctx.out.error(`rebound:   undone: ${r.undone.map((u) => `${safe(u.name)}${u.ok ? '' : ' (FAILED)'}`).join(', ')}`);
+  if (r.problems.length) {
+    for (const p of r.problems.slice(0, 20)) ctx.out.error(`rebound:   ${safe(p.file)}:${p.line}${p.column ? `:${p.column}` : ''} ${p.severity} ${safe(p.message)}`);
+    if (r.problems.length > 20) ctx.out.error(`rebound:   … and ${r.problems.length - 20} more problems`);
+  }
+  if (r.issueId !== undefined) ctx.out.error(`rebound:   issue #${r.issueId} (rebound errors show ${r.issueId})`);
+  if (r.deadLetterId !== undefined) ctx.out.error(`rebound:   parked as dead letter #${r.deadLetterId} (rebound dlq retry ${r.deadLetterId})`);
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run a task of .rebound/config.json with retries, undo, fallback and checkpoints',
+  usage: [
+    'rebound run TASK [--undo-on-cancel]',
+    '',
+    "The task's output goes to stdout (to stderr with --json, whose document is on stdout); Rebound's",
+    'progress goes to stderr. Exit 0 when the task (or its fallback) succeeded, 1 when it failed or was',
+    'cancelled (Ctrl+C; resumable with `rebound recovery execute RUN`), 2 for an unknown task or a bad config.',
+  ],
+  async run(ctx) {
+    if (ctx.args.length !== 1) throw new UsageError(ctx.args.length === 0 ? 'run expects the name of a task' : `run takes one task, got: ${ctx.args.join(' ')}`);
+    const name = ctx.args[0];
+    let opened: OpenedTaskRunner;
+    try {
+      opened = openRunner(ctx, name);
+    } catch (err) {
+      return configFailure(ctx, err);
+    }
+    try {
+      const write = ctx.json ? (t: string) => process.stderr.write(t) : (t: string) => process.stdout.write(t);
+      const r = await opened.runner.run(name, {
+        signal: ctx.signal,
+        onOutput: write,
+        onProgress: progressPrinter(ctx),
+        undoOnCancel: ctx.flags.has('undo-on-cancel'),
+      });
+      ctx.out.json(r);
+      reportOutcome(ctx, r);
+      return r.ok ? EXIT.ok : EXIT.failed;
+    } finally {
+      opened.dispose();
+    }
+  },
+};

@@ -1,0 +1,18 @@
+export {
+  configSchema,
+  configObjectSchema,
+  taskSchema,
+  stepSchema,
+  problemPatternSchema,
+  problemSpecSchema,
+  NAME_PATTERN,
+  ENV_NAME_PATTERN,
+  type ReboundConfig,
+  type TaskConfig,
+  type StepConfig,
+} from './schema';
+export { semanticIssues, captureGroupCount, compilesAsRegExp, type ConfigIssue } from './checks';
+export { parseConfig, parseConfigSection, type ParseConfigResult, type ParseSectionResult } from './parse';
+export { resolveTasks } from './resolve';
+export { configJsonSchema } from './jsonSchema';
+export { formatConfigProblem, pathText, type ConfigProblem } from './problems';

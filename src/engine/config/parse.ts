@@ -1,0 +1,139 @@
+import { getNodeValue, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import type { z } from 'zod';
+import type { TaskDefinition } from '../tasks/definition';
+import { semanticIssues } from './checks';
+import { LineMap, locate } from './locate';
+import { fromZodIssues, pathText, type ConfigProblem, type LocatedIssue } from './problems';
+import { resolveTasks } from './resolve';
+import { configSchema, type ReboundConfig } from './schema';
+
+export type ParseConfigResult = { ok: true; config: ReboundConfig; tasks: Map<string, TaskDefinition> } | { ok: false; problems: ConfigProblem[] };
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'invalid symbol',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'a property name (in double quotes) is expected',
+  ValueExpected: 'a value is expected',
+  ColonExpected: 'a colon is expected',
+  CommaExpected: 'a comma is expected',
+  CloseBraceExpected: 'a closing brace "}" is expected',
+  CloseBracketExpected: 'a closing bracket "]" is expected',
+  EndOfFileExpected: 'the end of the file is expected (more than one value)',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'a comment is not closed',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is not finished',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+/**
+ * Parses and validates the text of .rebound/config.json (JSON with comments and trailing commas).
+ * Every problem carries its JSON path and its place in the text. A file with only whitespace and
+ * comments is an empty config. On success, the tasks are resolved to the runner's definitions.
+ */
+export function parseConfig(text: string, file: string): ParseConfigResult {
+  const doc = readDocument(text, file);
+  if (doc.kind === 'empty') return success({});
+  if (doc.kind === 'invalid') return { ok: false, problems: doc.problems };
+  const { root, value, toProblems } = doc;
+
+  const issues: LocatedIssue[] = duplicateKeys(root);
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) {
+    issues.push(...fromZodIssues(parsed.error.issues));
+    // zod skips the cross-key checks when the structure has problems: run them on the raw value.
+    const ranChecks = parsed.error.issues.some((i) => i.code === 'custom' && (i.params as { semantic?: boolean } | undefined)?.semantic);
+    if (!ranChecks) issues.push(...semanticIssues(value).map((i) => ({ ...i, on: 'value' as const })));
+  }
+  if (issues.length === 0 && parsed.success) return success(parsed.data);
+  return { ok: false, problems: toProblems(issues) };
+}
+
+export type ParseSectionResult<T> = { ok: true; value: T | undefined } | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * One top-level section of .rebound/config.json (e.g. `databases`) validated with its own schema,
+ * for readers that need only that section: problems elsewhere in the file are not reported, but
+ * JSON syntax errors are. `value` is undefined when the section is absent.
+ */
+export function parseConfigSection<T>(text: string, file: string, key: string, schema: z.ZodType<T>): ParseSectionResult<T> {
+  const doc = readDocument(text, file);
+  if (doc.kind === 'empty') return { ok: true, value: undefined };
+  if (doc.kind === 'invalid') return { ok: false, problems: doc.problems };
+  const section = (doc.value as Record<string, unknown>)[key];
+  if (section === undefined) return { ok: true, value: undefined };
+  const parsed = schema.safeParse(section);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problems: doc.toProblems(fromZodIssues(parsed.error.issues, [key])) };
+}
+
+type Document =
+  | { kind: 'empty' }
+  | { kind: 'invalid'; problems: ConfigProblem[] }
+  | { kind: 'object'; root: Node; value: unknown; toProblems(issues: LocatedIssue[]): ConfigProblem[] };
+
+/** The text as a JSON object tree, or its syntax problems. */
+function readDocument(text: string, file: string): Document {
+  if (stripComments(text).trim() === '') return { kind: 'empty' };
+  const lines = new LineMap(text);
+  const problem = (issue: LocatedIssue, start: number, end: number): ConfigProblem => {
+    const s = lines.position(start);
+    const e = lines.position(end);
+    return { file, path: issue.path, pathText: pathText(issue.path), message: issue.message, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, severity: 'error' };
+  };
+
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !root) {
+    if (errors.length === 0) return { kind: 'invalid', problems: [problem({ path: [], message: 'not valid JSON: a value is expected', on: 'value' }, 0, 1)] };
+    return {
+      kind: 'invalid',
+      problems: errors.map((e) => {
+        const name = printParseErrorCode(e.error);
+        return problem({ path: [], message: `not valid JSON: ${SYNTAX_MESSAGES[name] ?? name}`, on: 'value' }, e.offset, e.offset + Math.max(e.length, 1));
+      }),
+    };
+  }
+  if (root.type !== 'object') {
+    return { kind: 'invalid', problems: [problem({ path: [], message: 'the file must hold a JSON object ({ ... })', on: 'value' }, root.offset, root.offset + root.length)] };
+  }
+  const toProblems = (issues: LocatedIssue[]): ConfigProblem[] => {
+    const seen = new Set<string>();
+    const problems: ConfigProblem[] = [];
+    for (const issue of issues) {
+      const r = locate(root, issue);
+      const p = problem(issue, r.start, r.end);
+      const key = `${p.line}:${p.column}:${p.pathText}:${p.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push(p);
+    }
+    return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  };
+  return { kind: 'object', root, value: getNodeValue(root) as unknown, toProblems };
+}
+
+function success(config: ReboundConfig): ParseConfigResult {
+  return { ok: true, config, tasks: resolveTasks(config) };
+}
+
+/** A key given twice in one object (JSON keeps the last one silently): reported on the later key. */
+function duplicateKeys(node: Node, path: (string | number)[] = []): LocatedIssue[] {
+  const out: LocatedIssue[] = [];
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const prop of node.children ?? []) {
+      const [key, value] = prop.children ?? [];
+      if (!key) continue;
+      const name = String(key.value);
+      if (seen.has(name)) out.push({ path: [...path, name], message: `duplicate key "${name}" (only the last one counts)`, on: 'key', range: { start: key.offset, end: key.offset + key.length } });
+      seen.add(name);
+      if (value) out.push(...duplicateKeys(value, [...path, name]));
+    }
+  } else if (node.type === 'array') {
+    (node.children ?? []).forEach((child, i) => out.push(...duplicateKeys(child, [...path, i])));
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+import type * as vscode from 'vscode';
+import { registerTaskRetryHandler, TaskRunner } from '../../runner/tasks';
+import type { ErrorStore } from '../../store/errorStore';
+import type { ReboundSession } from '../session';
+import type { WorkspaceConfig } from '../workspaceConfig';
+import type { TaskRunnerFacade, TaskSummary } from './facade';
+
+/**
+ * The task runner of one workspace folder for the editor: the session's store (opened, and
+ * created, on first use) and the tasks of config.json as they are now. A broken config.json
+ * throws its ConfigurationError (file, line, column), which the callers show.
+ */
+export class EditorTaskRunner implements TaskRunnerFacade, vscode.Disposable {
+  private runner: TaskRunner | undefined;
+  private store: ErrorStore | undefined;
+  private readonly retryHandler: { dispose(): void };
+
+  constructor(
+    private readonly session: ReboundSession,
+    private readonly config: WorkspaceConfig,
+  ) {
+    // Dead letters of kind `task` (the Dead Letters view, `rebound dlq retry`) re-run through this runner.
+    this.retryHandler = registerTaskRetryHandler(() => ({ runner: this.current(), dispose: () => undefined }));
+  }
+
+  /** The runner over the session's current store (a reopened store gets a new runner). */
+  current(): TaskRunner {
+    const store = this.session.store(true)?.errors;
+    if (!store) throw this.session.error ?? new Error('The Rebound database is not available.');
+    if (!this.runner || this.store !== store) {
+      this.store = store;
+      this.runner = new TaskRunner({ root: this.session.folder.uri.fsPath, store, tasks: () => this.config.require().tasks });
+    }
+    return this.runner;
+  }
+
+  tasks(): TaskSummary[] {
+    const tasks = this.config.require().tasks;
+    if (!tasks.size) return [];
+    // Listing tasks must not create the database: without one, nothing has run yet.
+    if (!this.session.store()) {
+      return [...tasks.values()].map((t) => ({
+        name: t.name,
+        detail: t.steps.length === 1 ? t.steps[0].command : t.steps.map((s) => s.name).join(' → '),
+        steps: t.steps.length,
+        running: false,
+      }));
+    }
+    const runner = this.current();
+    const interrupted = new Set(runner.interrupted().map((r) => r.name));
+    return runner.tasks().map((t) => ({ ...t, interrupted: interrupted.has(t.name) }));
+  }
+
+  run: TaskRunnerFacade['run'] = (name, io) => this.current().run(name, io);
+  resume: TaskRunnerFacade['resume'] = (runId, io) => this.current().resume(runId, io);
+  recover: TaskRunnerFacade['recover'] = (runId, action, io, strategy) => this.current().recover(runId, action, io, strategy);
+
+  interrupted(): ReturnType<TaskRunnerFacade['interrupted']> {
+    return this.session.store() ? this.current().interrupted() : [];
+  }
+
+  dispose(): void {
+    this.retryHandler.dispose();
+  }
+}

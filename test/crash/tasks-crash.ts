@@ -1,0 +1,270 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkJournal, type StepState } from '../../src/engine/tasks';
+import { openDatabase } from '../../src/store/database';
+import { RunRepository } from '../../src/store/runs';
+
+/**
+ * The task crash campaign: `rebound run` of a 6-step task is SIGKILLed (the CLI and its process
+ * group) at a chosen point: when the log shows step k started (plus a delay, so the kill lands
+ * in the middle of the step) or finished. Then `rebound recovery list` must find the run and
+ * `rebound recovery execute` must resume it from its first unfinished step: no step that was
+ * done is run again, every step ends done (exactly once, but for the one interrupted mid-way),
+ * and the journal replays exactly into the stored states, before and after recovery.
+ */
+
+export interface KillPoint {
+  /** 1-based step whose log line triggers the kill. */
+  step: number;
+  phase: 'start' | 'done';
+  delayMs: number;
+}
+
+export interface TaskCrashRun {
+  point: KillPoint;
+  label: string;
+  /** The CLI was killed while the run was still going (false: it finished first). */
+  interrupted: boolean;
+  /** Step states when the CLI died (from the store). */
+  statesAtKill: StepState[];
+  /** The step that was running when the CLI died (0-based), if any. */
+  interruptedStep: number | null;
+  ok: boolean;
+  problems: string[];
+}
+
+export interface TaskCrashResult {
+  runs: TaskCrashRun[];
+  recovered: number;
+  interrupted: number;
+}
+
+export interface TaskCrashOptions {
+  steps?: number;
+  /** How long each step sleeps between its two log lines (default 60 ms). */
+  stepMs?: number;
+  points?: KillPoint[];
+  cli?: string;
+  report?: (line: string) => void;
+}
+
+/** The CLI to run: REBOUND_CLI, else the transpiled out/src/cli/main.js built with these tests. */
+export function taskCli(): string {
+  if (process.env.REBOUND_CLI) return resolve(process.env.REBOUND_CLI);
+  return resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+}
+
+/** Every kill point: each step's start plus 0, 10, 25 and 40 ms, and each step's end but the last. */
+export function allKillPoints(steps = 6): KillPoint[] {
+  const points: KillPoint[] = [];
+  for (let step = 1; step <= steps; step++) {
+    for (const delayMs of [0, 10, 25, 40]) points.push({ step, phase: 'start', delayMs });
+    if (step < steps) points.push({ step, phase: 'done', delayMs: 0 });
+  }
+  return points;
+}
+
+interface Cli {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(cli: string, root: string, args: string[]): Promise<Cli> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [cli, '-C', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
+  });
+}
+
+/**
+ * Starts `rebound run` in its own process group and SIGKILLs the group (the CLI and whatever
+ * shares its group) once `log.txt` holds the trigger line and the delay has passed.
+ */
+function runAndKill(cli: string, root: string, task: string, point: KillPoint): Promise<Cli & { killed: boolean }> {
+  const logFile = join(root, 'log.txt');
+  const trigger = `${point.phase} ${point.step}`;
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [cli, '-C', root, 'run', task], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    let closed = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const kill = () => {
+      if (closed) return;
+      killed = true;
+      for (const target of [-child.pid!, child.pid!]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    const poll = () => {
+      if (closed) return;
+      let text = '';
+      try {
+        text = readFileSync(logFile, 'utf8');
+      } catch {
+        // Not written yet.
+      }
+      if (text.split('\n').includes(trigger)) {
+        if (point.delayMs === 0) kill();
+        else setTimeout(kill, point.delayMs);
+        return;
+      }
+      setTimeout(poll, 1);
+    };
+    poll();
+    child.on('close', (code, signal) => {
+      closed = true;
+      resolveRun({ code, signal, stdout, stderr, killed: killed && signal === 'SIGKILL' });
+    });
+  });
+}
+
+function createWorkspace(steps: number, stepMs: number): { root: string; dispose(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'rebound-task-crash-'));
+  mkdirSync(join(root, '.rebound'));
+  writeFileSync(join(root, 'step.sh'), `#!/bin/sh\necho "start $1" >> log.txt\nsleep ${(stepMs / 1000).toFixed(3)}\necho "done $1" >> log.txt\n`);
+  const config = {
+    tasks: {
+      pipeline: {
+        steps: Array.from({ length: steps }, (_, i) => ({ name: `step-${i + 1}`, command: `sh step.sh ${i + 1}` })),
+        retry: 'none',
+      },
+    },
+  };
+  writeFileSync(join(root, '.rebound', 'config.json'), JSON.stringify(config, null, 2));
+  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+function readRun(root: string, runId?: string) {
+  const { db } = openDatabase(join(root, '.rebound', 'rebound.db'));
+  try {
+    const repo = new RunRepository(db);
+    const run = runId ? repo.get(runId) : repo.list({ name: 'pipeline', limit: 1 })[0];
+    if (!run) return undefined;
+    return { run, check: checkJournal(run, repo.journal(run.id)) };
+  } finally {
+    db.close();
+  }
+}
+
+function count(lines: string[], line: string): number {
+  return lines.filter((l) => l === line).length;
+}
+
+/** One kill point in a fresh workspace. */
+async function crashOnce(cli: string, point: KillPoint, steps: number, stepMs: number): Promise<TaskCrashRun> {
+  const label = `${point.phase} of step ${point.step}${point.delayMs ? ` + ${point.delayMs} ms` : ''}`;
+  const ws = createWorkspace(steps, stepMs);
+  const problems: string[] = [];
+  const result: TaskCrashRun = { point, label, interrupted: false, statesAtKill: [], interruptedStep: null, ok: false, problems };
+  try {
+    const killed = await runAndKill(cli, ws.root, 'pipeline', point);
+    const atKill = existsSync(join(ws.root, '.rebound', 'rebound.db')) ? readRun(ws.root) : undefined;
+    if (!killed.killed || !atKill || atKill.run.state !== 'running') {
+      problems.push(`not interrupted: the CLI ${killed.killed ? 'was killed' : `ended (${killed.code})`}, the run is ${atKill?.run.state ?? 'missing'}`);
+      return result;
+    }
+    result.interrupted = true;
+    const runId = atKill.run.id;
+    result.statesAtKill = atKill.run.steps.map((s) => s.state);
+    const running = atKill.run.steps.find((s) => s.state === 'running');
+    result.interruptedStep = running ? running.index : null;
+    if (!atKill.check.ok) problems.push(`journal inconsistent after the kill: ${atKill.check.problems.join('; ')}`);
+
+    const list = await runCli(cli, ws.root, ['recovery', 'list', '--json']);
+    let listed: Array<{ id: string; completedSteps: number; totalSteps: number }> = [];
+    try {
+      listed = (JSON.parse(list.stdout) as { runs: typeof listed }).runs;
+    } catch {
+      problems.push(`recovery list printed no JSON (${list.code}): ${list.stderr.trim()}`);
+    }
+    if (list.code !== 0) problems.push(`recovery list exited ${list.code}`);
+    const entry = listed.find((r) => r.id === runId);
+    if (!entry) problems.push(`recovery list does not list run ${runId} (listed: ${listed.map((r) => r.id).join(', ') || 'none'})`);
+    else if (entry.completedSteps !== result.statesAtKill.filter((s) => s === 'done').length || entry.totalSteps !== steps) {
+      problems.push(`recovery list says ${entry.completedSteps}/${entry.totalSteps} steps done`);
+    }
+
+    const doneBefore = result.statesAtKill.map((s, i) => (s === 'done' ? i : -1)).filter((i) => i >= 0);
+    const exec = await runCli(cli, ws.root, ['recovery', 'execute', runId, '--json']);
+    if (exec.code !== 0) problems.push(`recovery execute exited ${exec.code}: ${exec.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const after = readRun(ws.root, runId);
+    if (!after) problems.push('the run is gone after recovery');
+    else {
+      if (after.run.state !== 'recovered') problems.push(`the run is ${after.run.state} after recovery, not recovered`);
+      if (after.run.steps.some((s) => s.state !== 'done')) problems.push(`steps after recovery: ${after.run.steps.map((s) => s.state).join(', ')}`);
+      if (!after.check.ok) problems.push(`journal inconsistent after recovery: ${after.check.problems.join('; ')}`);
+    }
+    const lines = readFileSync(join(ws.root, 'log.txt'), 'utf8').split('\n').filter(Boolean);
+    for (let i = 0; i < steps; i++) {
+      const n = i + 1;
+      const starts = count(lines, `start ${n}`);
+      const dones = count(lines, `done ${n}`);
+      if (doneBefore.includes(i)) {
+        // A checkpointed step is never run again.
+        if (starts !== 1 || dones !== 1) problems.push(`step ${n} was done before the kill but ran again (started ${starts}x, done ${dones}x)`);
+      } else if (i === result.interruptedStep) {
+        // Interrupted mid-way: its first run may or may not have started or reached its end; the
+        // resume runs it once more, from its start, and nothing of the first run follows that.
+        if (starts < 1 || starts > 2 || dones < 1 || dones > starts) problems.push(`interrupted step ${n} started ${starts}x, done ${dones}x`);
+        const lastStart = lines.lastIndexOf(`start ${n}`);
+        if (count(lines.slice(lastStart), `done ${n}`) !== 1) problems.push(`interrupted step ${n}: its first run was still writing after the resume started it again`);
+      } else if (starts !== 1 || dones !== 1) {
+        problems.push(`step ${n} (not begun at the kill) started ${starts}x, done ${dones}x`);
+      }
+    }
+    const order = lines.filter((l, idx) => lines.indexOf(l) === idx && l.startsWith('done ')).map((l) => Number(l.split(' ')[1]));
+    if (order.join(',') !== Array.from({ length: steps }, (_, i) => i + 1).join(',')) problems.push(`steps did not finish in order: ${order.join(', ')}`);
+    result.ok = problems.length === 0;
+    return result;
+  } finally {
+    ws.dispose();
+  }
+}
+
+/** Runs every kill point (in order) and reports "N of N kill points recovered". */
+export async function runTaskCrashCampaign(options: TaskCrashOptions = {}): Promise<TaskCrashResult> {
+  const steps = options.steps ?? 6;
+  const stepMs = options.stepMs ?? 60;
+  const points = options.points ?? allKillPoints(steps);
+  const cli = options.cli ?? taskCli();
+  const report = options.report ?? (() => undefined);
+  const runs: TaskCrashRun[] = [];
+  for (const point of points) {
+    const r = await crashOnce(cli, point, steps, stepMs);
+    runs.push(r);
+    report(
+      `kill at ${r.label.padEnd(26)}: ${r.interrupted ? `steps ${r.statesAtKill.map((s) => (s === 'done' ? 'D' : s === 'running' ? 'R' : s === 'pending' ? '.' : '?')).join('')}` : 'not interrupted'} -> ${r.ok ? 'recovered' : `FAILED: ${r.problems.join(' | ')}`}`,
+    );
+  }
+  const recovered = runs.filter((r) => r.ok).length;
+  const interrupted = runs.filter((r) => r.interrupted).length;
+  report(`${recovered} of ${runs.length} kill points recovered (${interrupted} interrupted mid-run; ${runs.filter((r) => r.interruptedStep !== null).length} in the middle of a step)`);
+  return { runs, recovered, interrupted };
+}
+
+if (require.main === module) {
+  runTaskCrashCampaign({ report: (l) => console.log(l) }).then(
+    (r) => {
+      process.exitCode = r.recovered === r.runs.length && r.runs.length >= 20 ? 0 : 1;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

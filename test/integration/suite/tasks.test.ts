@@ -1,0 +1,130 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ReboundApi } from '../../../src/extension/main';
+import { isProcessAlive } from '../../../src/runner/process';
+
+const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function reboundTask(name: string): Promise<vscode.Task> {
+  const tasks = await vscode.tasks.fetchTasks({ type: 'rebound' });
+  const task = tasks.find((t) => (t.definition as { task?: string }).task === name);
+  assert.ok(task, `task ${name} is not provided; got ${tasks.map((t) => t.name).join(', ')}`);
+  return task;
+}
+
+/** Runs a rebound task through VS Code's task system (a real terminal) and waits for it to end. */
+async function runTask(name: string, whileRunning?: () => Promise<void>): Promise<void> {
+  const task = await reboundTask(name);
+  const started: { execution?: vscode.TaskExecution } = {};
+  const ended = new Promise<void>((resolve) => {
+    const sub = vscode.tasks.onDidEndTask((e) => {
+      if (started.execution && e.execution === started.execution) {
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+  started.execution = await vscode.tasks.executeTask(task);
+  if (whileRunning) await whileRunning();
+  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`task ${name} did not end`)), 40_000))]);
+}
+
+const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+describe('Rebound tasks in the editor', function () {
+  this.timeout(60_000);
+  let api: ReboundApi;
+  const runner = () => api.ui!.taskRunner.current();
+  const lastRun = (name: string) => runner().runs.list({ name, kind: 'task' })[0];
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<ReboundApi>('rebound-dev.rebound')!.activate();
+  });
+
+  it('provides the tasks of config.json as VS Code tasks of type rebound', async () => {
+    const names = (await vscode.tasks.fetchTasks({ type: 'rebound' })).map((t) => (t.definition as { task?: string }).task ?? "").sort();
+    assert.deepEqual(names, ['compile', 'deploy', 'fetch', 'slow']);
+    const names2 = api.ui!.tasks.getChildren().map((t) => t.name).sort();
+    assert.deepEqual(names2, names, 'the Tasks view lists the same tasks');
+  });
+
+  it('retries a transient failure until it succeeds, recording events and attempts', async () => {
+    await runTask('fetch');
+    assert.equal(readFileSync(join(root(), 'tmp', 'flaky.count'), 'utf8').trim(), '3', 'the command ran three times');
+    const run = lastRun('fetch');
+    assert.equal(run.state, 'succeeded');
+    const attempts = runner().attempts.list({ runId: run.id });
+    assert.equal(attempts.length, 3, `attempts: ${JSON.stringify(attempts.map((a) => a.outcome))}`);
+    assert.deepEqual(
+      attempts.map((a) => a.outcome),
+      ['failure', 'failure', 'success'],
+    );
+    const store = api.session!.store()!;
+    const events = store.errors.events.list({ task: 'fetch' }).items;
+    assert.equal(events.length, 2, 'each failed attempt is an event');
+    assert.ok(events.every((e) => e.category === 'transient'), `categories: ${events.map((e) => e.category).join(', ')}`);
+    const item = api.ui!.tasks.getTreeItem(api.ui!.tasks.getChildren().find((t) => t.name === 'fetch')!);
+    assert.match(String(item.description), /^succeeded/);
+  });
+
+  it('does not retry a permanent failure: the completed steps are undone in reverse order and the run is parked', async () => {
+    await runTask('deploy');
+    assert.deepEqual(readLines(join(root(), 'tmp', 'deploy.log')), ['upload', 'migrate', 'activate', 'undo-migrate', 'undo-upload']);
+    const run = lastRun('deploy');
+    assert.notEqual(run.state, 'succeeded');
+    const attempts = runner().attempts.list({ runId: run.id });
+    assert.equal(attempts.filter((a) => a.outcome !== 'success').length, 1, 'the permanent failure was not retried');
+    const store = api.session!.store()!;
+    const letters = store.deadLetters.list({ states: ['pending'] }).filter((d) => d.kind === 'task');
+    assert.equal(letters.length, 1, 'one dead letter for the run');
+    assert.equal(letters[0].code, 'FIX-MANIFEST', 'classified by the workspace rule');
+    const issue = store.errors.events.list({ task: 'deploy' }).items[0];
+    assert.equal(issue.category, 'permanent');
+  });
+
+  it('turns compiler output into diagnostics at the right lines, cleared by the next successful run', async () => {
+    const app = vscode.Uri.file(join(root(), 'src', 'app.ts'));
+    await runTask('compile');
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(app).filter((x) => x.source === 'rebound');
+      return d.length === 2 && d;
+    }, 'two diagnostics on src/app.ts');
+    const sorted = [...diags].sort((a, b) => a.range.start.line - b.range.start.line);
+    assert.equal(sorted[0].range.start.line, 2);
+    assert.equal(sorted[0].range.start.character, 8);
+    assert.match(sorted[0].message, /Type 'string' is not assignable to type 'number'/);
+    assert.equal(sorted[1].range.start.line, 4);
+    assert.equal(sorted[0].severity, vscode.DiagnosticSeverity.Error);
+    mkdirSync(join(root(), 'tmp'), { recursive: true });
+    writeFileSync(join(root(), 'tmp', 'fixed'), '');
+    await runTask('compile');
+    await waitFor(() => vscode.languages.getDiagnostics(app).filter((x) => x.source === 'rebound').length === 0, 'the diagnostics to clear');
+  });
+
+  it('cancels a running task and its whole process tree', async () => {
+    const pidsFile = join(root(), 'tmp', 'slow.pids');
+    let pids: number[] = [];
+    await runTask('slow', async () => {
+      pids = await waitFor(() => {
+        const p = readLines(pidsFile).map(Number);
+        return p.length === 2 && p;
+      }, 'the slow task to start its children');
+      assert.ok(pids.every(isProcessAlive), 'the children run');
+      await vscode.commands.executeCommand('rebound.task.cancel', 'slow');
+    });
+    await waitFor(() => pids.every((p) => !isProcessAlive(p)), 'every process of the task to be gone', 10_000);
+    assert.equal(lastRun('slow').state, 'cancelled');
+  });
+});
