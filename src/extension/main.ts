@@ -15,7 +15,7 @@ import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
 import { TaskCoordinator } from './tasks/coordinator';
 import { ReboundTaskProvider, TASK_TYPE } from './tasks/provider';
 import { EditorTaskRunner } from './tasks/runnerFacade';
-import { handleInterrupted, registerTaskCommands, type RecoveryStrategySetting } from './tasks/commands';
+import { handleInterrupted, registerTaskCommands, runTaskInTerminal, type RecoveryStrategySetting } from './tasks/commands';
 import { TasksTreeProvider } from './tasks/tree';
 import { WorkspaceConfig } from './workspaceConfig';
 import { ReboundSession } from './session';
@@ -169,7 +169,10 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     // Runs whose process died with an earlier window: the user decides what happens to them.
     if (vscode.workspace.isTrusted) {
       const settings = vscode.workspace.getConfiguration('rebound', session.folder);
-      void handleInterrupted(() => runner, settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), settings.get<string>('notifications', 'actionable'), log).finally(refresh);
+      void handleInterrupted(
+        () => runner,
+        (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
+        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), settings.get<string>('notifications', 'actionable'), log).finally(refresh);
     }
   }, 1500);
 

@@ -29,6 +29,8 @@ export class ReboundSession implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private pending: ReturnType<typeof setTimeout> | undefined;
+  private leases = 0;
+  private reopenPending = false;
 
   constructor(
     readonly folder: vscode.WorkspaceFolder,
@@ -100,8 +102,32 @@ export class ReboundSession implements vscode.Disposable {
     }, 50);
   }
 
+  /**
+   * Keeps the database open until the lease is disposed (a task run writes to it): a reopen asked
+   * for meanwhile happens when the last lease ends.
+   */
+  lease(): vscode.Disposable {
+    this.leases++;
+    let released = false;
+    return {
+      dispose: () => {
+        if (released) return;
+        released = true;
+        this.leases--;
+        if (this.leases === 0 && this.reopenPending) {
+          this.reopenPending = false;
+          this.reopen();
+        }
+      },
+    };
+  }
+
   /** Closes the database so the next use reopens it (a new path, new rules, or a retry after an error). */
   reopen(): void {
+    if (this.leases > 0) {
+      this.reopenPending = true;
+      return;
+    }
     this.handles?.errors.close();
     this.handles = undefined;
     this.openError = undefined;

@@ -1,9 +1,19 @@
 import * as vscode from 'vscode';
 import { requireTrust } from '../trust';
-import type { TaskCoordinator } from './coordinator';
+import type { ResumeRequest, TaskCoordinator } from './coordinator';
 import type { InterruptedRun, TaskRunnerFacade, TaskSummary } from './facade';
 import type { ReboundTaskProvider } from './provider';
 import { ReboundPseudoterminal } from './terminal';
+
+/** Runs a Rebound task (or resumes one of its runs) in a terminal, through VS Code's task system. */
+export function runTaskInTerminal(provider: ReboundTaskProvider, coordinator: TaskCoordinator, name: string, resume?: ResumeRequest): Thenable<vscode.TaskExecution> {
+  const task = provider.task({ type: 'rebound', task: name });
+  if (resume) {
+    task.execution = new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => coordinator.execute(name, io, resume)));
+    task.name = `${name} (resume)`;
+  }
+  return vscode.tasks.executeTask(task);
+}
 
 /** Run, cancel, resume and recover tasks from the palette, the Tasks view and notifications. */
 export function registerTaskCommands(
@@ -24,14 +34,7 @@ export function registerTaskCommands(
     return (await vscode.window.showQuickPick(tasks.map((x) => ({ label: x.name, description: x.detail })), { title: 'Run Rebound task' }))?.label;
   };
 
-  const runInTerminal = async (name: string, resumeRunId?: string) => {
-    const task = provider.task({ type: 'rebound', task: name });
-    if (resumeRunId) {
-      task.execution = new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => coordinator.execute(name, io, resumeRunId)));
-      task.name = `${name} (resume)`;
-    }
-    return vscode.tasks.executeTask(task);
-  };
+  const runInTerminal = (name: string, resume?: ResumeRequest) => runTaskInTerminal(provider, coordinator, name, resume);
 
   const recover = async (run?: InterruptedRun) => {
     if (!requireTrust('recover interrupted runs')) return;
@@ -55,15 +58,20 @@ export function registerTaskCommands(
     );
     if (!action) return;
     if (action.action === 'resume') {
-      await runInTerminal(target.name, target.id);
+      await runInTerminal(target.name, { runId: target.id, recovery: 'guided' });
       return;
     }
     const result = await vscode.window.withProgress(
       { location: { viewId: 'rebound.tasks' }, title: `${action.label}: ${target.name}`, cancellable: true },
-      (_p, token) => {
+      async (_p, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
-        return facade().recover(target.id, action.action, { signal: ac.signal, onOutput: (t) => log.info(t.trimEnd()) });
+        try {
+          return await facade().recover(target.id, action.action, { signal: ac.signal, onOutput: (t) => log.info(t.trimEnd()) }, 'guided');
+        } catch (err) {
+          // Another window or the CLI took the run over, or its task is gone from config.json.
+          return { ok: false, message: (err as Error).message };
+        }
       },
     );
     if (result.ok) void vscode.window.showInformationMessage(`Rebound: ${result.message}`);
@@ -81,11 +89,18 @@ export function registerTaskCommands(
       if (name && !coordinator.cancel(name)) void vscode.window.showInformationMessage(`Rebound: task "${name}" is not running.`);
     }),
     vscode.commands.registerCommand('rebound.task.resume', async (arg: unknown) => {
+      if (!requireTrust('resume tasks')) return;
       const name = await nameOf(arg);
       if (!name) return;
-      const run = facade().interrupted().find((r) => r.name === name);
-      if (run) await recover(run);
-      else void vscode.window.showInformationMessage(`Rebound: task "${name}" has no interrupted run to resume.`);
+      const interrupted = facade().interrupted().find((r) => r.name === name);
+      if (interrupted) {
+        await runInTerminal(name, { runId: interrupted.id, recovery: 'guided' });
+        return;
+      }
+      // A failed or cancelled run resumes from its first unfinished step.
+      const last = facade().tasks().find((t) => t.name === name)?.last;
+      if (last && (last.state === 'failed' || last.state === 'cancelled')) await runInTerminal(name, { runId: last.runId });
+      else void vscode.window.showInformationMessage(`Rebound: task "${name}" has no failed, cancelled or interrupted run to resume.`);
     }),
     vscode.commands.registerCommand('rebound.recovery.show', (run?: InterruptedRun) => recover(run?.id ? run : undefined)),
   ];
@@ -96,10 +111,12 @@ export type RecoveryStrategySetting = 'guided' | 'automatic' | 'manual';
 /**
  * What happens at start-up to runs whose process died: `guided` asks once (resume, roll back or
  * abandon), `automatic` resumes them and speaks only when that fails, `manual` leaves them to the
- * Tasks view and the Recover command. Nothing happens when notifications are off, except `automatic`.
+ * Tasks view and the Recover command. Nothing happens when notifications are off, except `automatic`
+ * (whose runs show in a terminal like any other, cancellable there).
  */
 export async function handleInterrupted(
   facade: () => TaskRunnerFacade,
+  resumeInTerminal: (name: string, resume: ResumeRequest) => Thenable<unknown>,
   strategy: RecoveryStrategySetting,
   notifications: string,
   log: vscode.LogOutputChannel,
@@ -114,14 +131,7 @@ export async function handleInterrupted(
   if (strategy === 'automatic') {
     for (const run of runs) {
       log.info(`resuming interrupted run ${run.id} of task "${run.name}" (recovery strategy: automatic)`);
-      const controller = new AbortController();
-      const result = await facade().recover(run.id, 'resume', { signal: controller.signal, onOutput: (t) => log.info(t.trimEnd()) }, 'automatic');
-      log.info(`run ${run.id}: ${result.message}`);
-      if (!result.ok && notifications !== 'none') {
-        const pick = await vscode.window.showWarningMessage(`Rebound could not resume the interrupted run of "${run.name}": ${result.message}`, 'Recover…', 'Show Log');
-        if (pick === 'Recover…') await vscode.commands.executeCommand('rebound.recovery.show');
-        else if (pick === 'Show Log') log.show(true);
-      }
+      await resumeInTerminal(run.name, { runId: run.id, recovery: 'automatic' });
     }
     return;
   }

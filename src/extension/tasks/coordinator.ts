@@ -9,6 +9,12 @@ const RED = '\x1b[31m';
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 
+/** Resume a run: `recovery` when the run was interrupted (its process died), with the strategy. */
+export interface ResumeRequest {
+  runId: string;
+  recovery?: 'guided' | 'automatic';
+}
+
 /**
  * Runs Rebound tasks for the editor: one run per task at a time, cancellable by name, with the
  * output in the terminal, problems as diagnostics (cleared by the next success), and the views
@@ -41,8 +47,13 @@ export class TaskCoordinator implements vscode.Disposable {
     return !!c;
   }
 
-  /** Runs a task (or resumes a run) writing to `io`; resolves to the terminal's exit code. */
-  async execute(name: string, io: TerminalIo, resumeRunId?: string): Promise<number> {
+  /**
+   * Runs a task, or resumes one of its runs, writing to `io`; resolves to the terminal's exit code.
+   * A run whose process died is resumed through recovery (`recovery` names the strategy), so the
+   * plan and its outcome are recorded; a failed or cancelled run of this window resumes directly.
+   */
+  async execute(name: string, io: TerminalIo, resume?: ResumeRequest): Promise<number> {
+    const resumeRunId = resume?.runId;
     if (this.running.has(name)) {
       io.write(`${RED}Rebound: task "${name}" is already running.${RESET}\n`);
       return 1;
@@ -51,15 +62,24 @@ export class TaskCoordinator implements vscode.Disposable {
     const onAbort = () => controller.abort(io.signal.reason);
     io.signal.addEventListener('abort', onAbort, { once: true });
     this.running.set(name, controller);
+    // The store stays open while the run writes to it (a config edit or Refresh waits for the end).
+    const lease = this.session.lease();
     this.changed.fire();
     io.write(`${DIM}Rebound: ${resumeRunId ? `resuming run ${resumeRunId} of` : 'running'} task "${name}"${RESET}\n`);
     try {
       const runIo = { signal: controller.signal, onOutput: (t: string) => io.write(t) };
+      if (resume?.recovery) {
+        const outcome = await this.facade().recover(resume.runId, 'resume', runIo, resume.recovery);
+        if (outcome.result) this.report(name, outcome.result, io);
+        else io.write(`\n${outcome.ok ? GREEN : RED}Rebound: ${outcome.message}${RESET}\n`);
+        return outcome.ok ? 0 : 1;
+      }
       const result = resumeRunId ? await this.facade().resume(resumeRunId, runIo) : await this.facade().run(name, runIo);
       this.report(name, result, io);
       return result.ok ? 0 : 1;
     } finally {
       io.signal.removeEventListener('abort', onAbort);
+      lease.dispose();
       this.running.delete(name);
       this.changed.fire();
       this.session.fireChanged();

@@ -45,5 +45,5 @@ export interface TaskRunnerFacade {
     action: 'resume' | 'rollback' | 'abandon',
     io: { signal: AbortSignal; onOutput(text: string): void },
     strategy?: 'automatic' | 'guided' | 'manual' | 'skip',
-  ): Promise<{ ok: boolean; message: string }>;
+  ): Promise<{ ok: boolean; message: string; result?: TaskRunResult }>;
 }

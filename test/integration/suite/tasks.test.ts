@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
@@ -83,7 +85,7 @@ describe('Rebound tasks in the editor', function () {
     await runTask('deploy');
     assert.deepEqual(readLines(join(root(), 'tmp', 'deploy.log')), ['upload', 'migrate', 'activate', 'undo-migrate', 'undo-upload']);
     const run = lastRun('deploy');
-    assert.notEqual(run.state, 'succeeded');
+    assert.equal(run.state, 'failed', 'a permanent failure ends the run failed (its completed steps undone)');
     const attempts = runner().attempts.list({ runId: run.id });
     assert.equal(attempts.filter((a) => a.outcome !== 'success').length, 1, 'the permanent failure was not retried');
     const store = api.session!.store()!;
@@ -122,9 +124,43 @@ describe('Rebound tasks in the editor', function () {
         return p.length === 2 && p;
       }, 'the slow task to start its children');
       assert.ok(pids.every(isProcessAlive), 'the children run');
+      // A config edit and a Refresh while the run writes to the store must not pull the store away from it.
+      const config = join(root(), '.rebound', 'config.json');
+      writeFileSync(config, readFileSync(config, 'utf8'));
+      await vscode.commands.executeCommand('rebound.refresh');
+      await new Promise((r) => setTimeout(r, 300));
       await vscode.commands.executeCommand('rebound.task.cancel', 'slow');
     });
     await waitFor(() => pids.every((p) => !isProcessAlive(p)), 'every process of the task to be gone', 10_000);
     assert.equal(lastRun('slow').state, 'cancelled');
+  });
+
+  it('marks a run whose process died as interrupted, and resuming it records the recovery', async () => {
+    // A run of `fetch` owned by a process that has exited: what a crash of VS Code or the CLI leaves.
+    const dead = spawnSync('true');
+    const runId = `crashed-${Date.now()}`;
+    const def = runner().definition('fetch');
+    runner().runs.start({ id: runId, name: 'fetch', owner: { pid: dead.pid!, host: hostname(), startTime: null }, definition: def, steps: def.steps.map((s) => s.name) });
+    runner().runs.transition(runId, 0, { to: 'running' });
+    assert.ok(api.ui!.taskRunner.interrupted().some((r) => r.id === runId), 'the run is found as interrupted');
+    const node = api.ui!.tasks.getChildren().find((t) => t.name === 'fetch')!;
+    assert.match(String(api.ui!.tasks.getTreeItem(node).contextValue), /\.interrupted/);
+
+    const ended = new Promise<void>((resolve) => {
+      const sub = vscode.tasks.onDidEndTask((e) => {
+        if (e.execution.task.name === 'fetch (resume)') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand('rebound.task.resume', 'fetch');
+    await ended;
+    const run = runner().runs.get(runId)!;
+    assert.equal(run.state, 'recovered');
+    const recoveries = runner().runs.recoveries(runId);
+    assert.equal(recoveries.length, 1);
+    assert.deepEqual([recoveries[0].action, recoveries[0].strategy, recoveries[0].outcome], ['resume', 'guided', 'succeeded']);
+    assert.equal(api.ui!.taskRunner.interrupted().length, 0);
   });
 });
