@@ -55,11 +55,18 @@ describe('Rebound tasks in the editor', function () {
     api = await vscode.extensions.getExtension<ReboundApi>('rebound-dev.rebound')!.activate();
   });
 
-  it('provides the tasks of config.json as VS Code tasks of type rebound', async () => {
-    const names = (await vscode.tasks.fetchTasks({ type: 'rebound' })).map((t) => (t.definition as { task?: string }).task ?? "").sort();
+  it('provides the tasks of config.json as VS Code tasks of type rebound, and resolves tasks.json entries', async () => {
+    const all = await vscode.tasks.fetchTasks({ type: 'rebound' });
+    // A tasks.json entry with the same definition customises the provided task (VS Code merges them).
+    const names = [...new Set(all.map((t) => (t.definition as { task?: string }).task ?? ''))].sort();
     assert.deepEqual(names, ['compile', 'deploy', 'fetch', 'slow']);
+    assert.ok(all.every((t) => t.execution instanceof vscode.CustomExecution), 'run through a Pseudoterminal');
     const names2 = api.ui!.tasks.getChildren().map((t) => t.name).sort();
     assert.deepEqual(names2, names, 'the Tasks view lists the same tasks');
+    const fromJson = all.find((t) => t.name === 'compile (from tasks.json)');
+    assert.ok(fromJson, `the tasks.json entry is listed; got ${all.map((t) => `${t.source}:${t.name}`).join(', ')}`);
+    assert.equal((fromJson.definition as { task?: string }).task, 'compile');
+    assert.ok(fromJson.execution instanceof vscode.CustomExecution, 'the tasks.json entry resolves to the same execution');
   });
 
   it('retries a transient failure until it succeeds, recording events and attempts', async () => {
