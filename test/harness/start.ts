@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const p = port();
   const vsix = join(ROOT, 'rebound.vsix');
   process.stdout.write('[start] packaging the extension (production build + vsce)…\n');
-  await run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix, '--skip-license'], { cwd: ROOT, quiet: true, timeoutMs: 300_000 });
+  await run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix, '--skip-license', '--no-rewrite-relative-links'], { cwd: ROOT, quiet: true, timeoutMs: 300_000 });
   const profile = join(cacheDir(), '..', 'demo-profile');
   mkdirSync(profile, { recursive: true });
   const workspace = join(ROOT, 'demo');
