@@ -10,6 +10,12 @@ export interface StoredBreaker {
   updatedAt: number;
 }
 
+/** What a breaker row held when it was last read or written: a writer compares it to see whether someone else saved since. */
+export interface BreakerVersion {
+  updatedAt: number;
+  json: string;
+}
+
 interface Row {
   key: string;
   state: CircuitState;
@@ -46,6 +52,28 @@ export class BreakerRepository {
            opened_at = excluded.opened_at, updated_at = excluded.updated_at`,
       )
       .run(key, snapshot.state, JSON.stringify(snapshot), snapshot.openedAt, this.now());
+  }
+
+  /** The row's version (its time and JSON), or undefined when there is no row. */
+  version(key: string): BreakerVersion | undefined {
+    const row = this.db.prepare('SELECT updated_at, state_json FROM breakers WHERE key = ?').get(key) as { updated_at: number; state_json: string } | undefined;
+    return row ? { updatedAt: row.updated_at, json: row.state_json } : undefined;
+  }
+
+  /**
+   * Saves `snapshot` only when the row is still at `expected` (undefined: there is no row), in one
+   * immediate transaction, so state read earlier never overwrites a newer save (a reset, another
+   * process). Returns the new version, or undefined when the row had changed (nothing written).
+   */
+  saveIf(key: string, snapshot: CircuitBreakerSnapshot, expected: BreakerVersion | undefined): BreakerVersion | undefined {
+    return this.db
+      .transaction(() => {
+        const now = this.version(key);
+        if (now?.updatedAt !== expected?.updatedAt || now?.json !== expected?.json) return undefined;
+        this.save(key, snapshot);
+        return this.version(key);
+      })
+      .immediate();
   }
 
   /** The stored snapshot, to pass as `initialState`; undefined when none (or unreadable). */

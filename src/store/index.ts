@@ -16,7 +16,7 @@ export {
   type DeadLetterRetryOptions,
   type DeadLetterRepositoryOptions,
 } from './deadLetters';
-export { BreakerRepository, persistBreaker, type StoredBreaker, type PersistBreakerOptions } from './breakers';
+export { BreakerRepository, persistBreaker, type StoredBreaker, type PersistBreakerOptions, type BreakerVersion } from './breakers';
 export { AttemptRepository, recordAttempts, type AttemptOwner, type StoredAttempt, type AttemptQuery, type AttemptSummary } from './attempts';
 export {
   RunRepository,

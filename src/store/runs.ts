@@ -283,11 +283,15 @@ export class RunRepository {
     this.db.transaction(() => this.append(runId, now, { entry, stepIndex, data })).immediate();
   }
 
-  /** Keeps the run visibly alive; false when the run is no longer owned by `owner` and running. */
+  /**
+   * Keeps the run visibly alive; false when the run is no longer running and owned by `owner`
+   * (the same pid, host and start time: a process that took the run over under a reused pid is
+   * another owner).
+   */
   heartbeat(runId: string, owner: RunOwner): boolean {
     const info = this.db
-      .prepare(`UPDATE runs SET heartbeat = ? WHERE id = ? AND state = 'running' AND owner_pid = ? AND owner_host = ?`)
-      .run(this.now(), runId, owner.pid, owner.host);
+      .prepare(`UPDATE runs SET heartbeat = ? WHERE id = ? AND state = 'running' AND owner_pid = ? AND owner_host = ? AND owner_start IS ?`)
+      .run(this.now(), runId, owner.pid, owner.host, owner.startTime);
     return info.changes > 0;
   }
 

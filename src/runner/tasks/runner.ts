@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { createClassifier, type Classification, type Classifier } from '../../engine/classify';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../engine/clock';
 import {
@@ -15,12 +15,10 @@ import {
 import type { Disposable } from '../../engine/event';
 import { ProblemScanner } from '../../engine/problems';
 import {
-  breakerFromConfig,
   failureInfo,
   registerRetryHandler,
   retryPolicyFromConfig,
   type AttemptRecord,
-  type CircuitBreakerPolicy,
   type DeadLetter,
 } from '../../engine/resilience';
 import {
@@ -39,12 +37,14 @@ import {
   type TaskDefinition,
 } from '../../engine/tasks';
 import { AttemptRepository } from '../../store/attempts';
-import { BreakerRepository, persistBreaker } from '../../store/breakers';
+import { BreakerRepository } from '../../store/breakers';
 import { DeadLetterRepository } from '../../store/deadLetters';
 import type { ErrorStore } from '../../store/errorStore';
 import { RunRepository, type RunOwner, type StoredJournalEntry, type StoredRecovery, type StoredRun } from '../../store/runs';
 import { randomId } from '../migrations/identity';
 import { runShell, type ShellRunResult } from '../process';
+import { BreakerPool } from './breakerPool';
+import { RunLease } from './lease';
 import { RUN_ID_ENV, currentRunOwner, isOwnerAlive, stopRunProcesses } from './owner';
 
 /** A problem from the output, its file absolute, with the Rebound code its diagnostic links to. */
@@ -83,13 +83,17 @@ export interface TaskRunOutcome {
   cancelled: boolean;
   /** The task failed but its fallback succeeded. */
   degraded: boolean;
-  /** The classified failure, when a step failed. */
+  /** The classified failure, when a step failed (or, with state still `running`, RB-RECOVER-001: another process took the run over). */
   error?: { code: string; message: string; category: string };
   issueId?: number;
   /** The most attempts one step needed in this execution (1 when nothing was retried). */
   attempts: number;
   problems: TaskProblem[];
   evidence?: string;
+  /**
+   * The dead letter parked for this failure while the work is still undone. When the fallback
+   * did the work (`degraded`), the entry was resolved naming the fallback run and this is unset.
+   */
   deadLetterId?: number;
   /** The step that failed. */
   failedStep?: { index: number; name: string };
@@ -172,6 +176,12 @@ interface ExecOptions {
   chain: string[];
 }
 
+interface UndoResult {
+  undone: Array<{ index: number; name: string; ok: boolean }>;
+  /** An undo was cancelled, or the rest were not started because of a cancellation. */
+  cancelled: boolean;
+}
+
 interface StepFailure {
   error: unknown;
   classification?: Classification;
@@ -220,6 +230,8 @@ export class TaskRunner {
   private readonly classifiers = new WeakMap<object, Classifier>();
   /** Runs this runner is executing now, by task name. */
   private readonly active = new Map<string, number>();
+  /** One breaker per key for every run of this runner, kept in step with the store. */
+  private readonly breakerPool: BreakerPool;
 
   constructor(private readonly options: TaskRunnerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -234,6 +246,7 @@ export class TaskRunner {
     this.isAlive = options.isAlive ?? isOwnerAlive;
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.staleAfterMs = options.staleAfterMs ?? 60_000;
+    this.breakerPool = new BreakerPool(this.breakers, { clock: this.clock, random: this.random });
   }
 
   /** The tasks with their last run. */
@@ -335,39 +348,51 @@ export class TaskRunner {
       const done = this.runs.endRecovery(recovery.id, 'succeeded', 'Skipped: the run is left as it is and offered again next time');
       return { ...base, ok: true, message: `Recovery of run ${runId} skipped; it stays interrupted.`, recovery: done };
     }
-    base.stoppedProcesses = stopRunProcesses(runId);
-    if (base.stoppedProcesses.length) io.onProgress?.({ kind: 'stopped-leftovers', runId, pids: base.stoppedProcesses });
     try {
-      if (strategy === 'manual' || action === 'abandon') {
-        this.take(run, { reason: 'recovery', recoveryId: recovery.id });
-        this.markInterrupted(runId);
-        for (const s of this.runs.require(runId).steps) {
-          if (s.state === 'pending' || s.state === 'failed' || s.state === 'undone') this.runs.transition(runId, s.index, { to: 'skipped', data: { reason: strategy === 'manual' ? 'manual' : 'abandoned' } });
-        }
-        this.runs.finish(runId, 'abandoned', { data: { recoveryId: recovery.id } });
-        const detail = strategy === 'manual' ? `Left to be done by hand: ${plan.summary}` : 'Abandoned: nothing was run';
-        const done = this.runs.endRecovery(recovery.id, 'succeeded', detail);
-        return { ...base, ok: true, message: strategy === 'manual' ? `Run ${runId} closed; the plan is recorded for you to carry out by hand.` : `Run ${runId} abandoned.`, recovery: done };
+      // Claim the run before anything else: a second recovery of the same run fails here, before
+      // it could stop the processes of the first one.
+      base.stoppedProcesses = this.claim(run, { reason: 'recovery', recoveryId: recovery.id }, io);
+      if (strategy !== 'manual' && action === 'resume') {
+        const result = await this.continueClaimed(run, io, { deadLetter: true, fallback: true, recovered: run.state === 'running', chain: [run.name] });
+        const message = result.ok
+          ? `Run ${runId} of "${run.name}" resumed from step ${(plan.resumeFrom ?? run.steps.length - 1) + 1} and finished.`
+          : result.cancelled
+            ? `Resuming run ${runId} was cancelled.`
+            : `Resuming run ${runId} failed${result.error ? `: [${result.error.code}] ${result.error.message}` : ''}.`;
+        const done = this.runs.endRecovery(recovery.id, result.ok ? 'succeeded' : 'failed', message);
+        return { ...base, ok: result.ok, message, recovery: done, result };
       }
-      if (action === 'rollback') {
-        this.take(run, { reason: 'recovery', recoveryId: recovery.id });
-        this.markInterrupted(runId);
+      const lease = this.lease(runId, io.signal);
+      try {
+        if (strategy === 'manual' || action === 'abandon') {
+          for (const s of this.runs.require(runId).steps) {
+            if (s.state === 'pending' || s.state === 'failed' || s.state === 'undone') this.runs.transition(runId, s.index, { to: 'skipped', data: { reason: strategy === 'manual' ? 'manual' : 'abandoned' } });
+          }
+          this.runs.finish(runId, 'abandoned', { data: { recoveryId: recovery.id } });
+          const detail = strategy === 'manual' ? `Left to be done by hand: ${plan.summary}` : 'Abandoned: nothing was run';
+          const done = this.runs.endRecovery(recovery.id, 'succeeded', detail);
+          return { ...base, ok: true, message: strategy === 'manual' ? `Run ${runId} closed; the plan is recorded for you to carry out by hand.` : `Run ${runId} abandoned.`, recovery: done };
+        }
         const def = this.definitionOf(this.runs.require(runId)) ?? this.definition(run.name);
-        const undone = await this.undoFinished(this.runs.require(runId), def, io);
-        const ok = undone.every((u) => u.ok);
-        this.runs.finish(runId, ok ? 'rolled-back' : 'failed', { errorCode: ok ? null : 'RB-ROLLBACK-001', data: { recoveryId: recovery.id } });
-        const message = ok ? `Run ${runId} rolled back (${undone.length} step(s) undone).` : `Rolling back run ${runId} failed: ${undone.filter((u) => !u.ok).map((u) => u.name).join(', ')} could not be undone.`;
+        const { undone, cancelled } = await this.undoFinished(this.runs.require(runId), def, io, lease, lease.signal);
+        if (lease.lost) {
+          // Another process owns the run now: its state is theirs to write.
+          const message = `Rolling back run ${runId} stopped: ${(lease.lostSignal.reason as Error).message}`;
+          return { ...base, ok: false, message, recovery: this.runs.endRecovery(recovery.id, 'failed', message) };
+        }
+        const ok = !cancelled && undone.every((u) => u.ok);
+        const state: RunState = ok ? 'rolled-back' : cancelled ? 'cancelled' : 'failed';
+        this.runs.finish(runId, state, { errorCode: ok ? null : cancelled ? 'RB-CANCEL-001' : 'RB-ROLLBACK-001', data: { recoveryId: recovery.id } });
+        const message = ok
+          ? `Run ${runId} rolled back (${undone.length} step(s) undone).`
+          : cancelled
+            ? `Rolling back run ${runId} was cancelled; run the rollback again to finish it.`
+            : `Rolling back run ${runId} failed: ${undone.filter((u) => !u.ok).map((u) => u.name).join(', ')} could not be undone.`;
         const done = this.runs.endRecovery(recovery.id, ok ? 'succeeded' : 'failed', message);
         return { ...base, ok, message, recovery: done };
+      } finally {
+        lease.dispose();
       }
-      const result = await this.resumeRun(run, io, { deadLetter: true, fallback: true, recovered: run.state === 'running', chain: [run.name] });
-      const message = result.ok
-        ? `Run ${runId} of "${run.name}" resumed from step ${(plan.resumeFrom ?? run.steps.length - 1) + 1} and finished.`
-        : result.cancelled
-          ? `Resuming run ${runId} was cancelled.`
-          : `Resuming run ${runId} failed${result.error ? `: [${result.error.code}] ${result.error.message}` : ''}.`;
-      const done = this.runs.endRecovery(recovery.id, result.ok ? 'succeeded' : 'failed', message);
-      return { ...base, ok: result.ok, message, recovery: done, result };
     } catch (err) {
       this.runs.endRecovery(recovery.id, 'failed', (err as Error)?.message ?? String(err));
       throw err;
@@ -417,16 +442,43 @@ export class TaskRunner {
       if (this.interruptedReason(run) === undefined) {
         throw new ValidationError(`Run ${run.id} of "${run.name}" is still running (pid ${run.owner.pid} on ${run.owner.host})`, { context: { task: run.name, runId: run.id } });
       }
-      stopRunProcesses(run.id);
     } else if (!RESUMABLE.includes(run.state)) {
       throw new ValidationError(`Run ${run.id} of "${run.name}" is ${run.state}; only a failed, cancelled or interrupted run can be resumed`, {
         context: { task: run.name, runId: run.id },
       });
     }
-    this.take(run, { reason: 'resume' });
+    this.claim(run, { reason: 'resume' }, io);
+    return this.continueClaimed(run, io, opts);
+  }
+
+  /**
+   * Takes the run over (or throws when someone else changed it first), then stops what is left of
+   * its processes, then marks the steps a dead owner left running or undoing. In that order: a
+   * process that loses the claim stops nothing. Returns the pids stopped.
+   */
+  private claim(run: StoredRun, data: Record<string, unknown>, io: TaskRunIo): number[] {
+    this.take(run, data);
+    const pids = stopRunProcesses(run.id);
+    if (pids.length) {
+      try {
+        io.onProgress?.({ kind: 'stopped-leftovers', runId: run.id, pids });
+      } catch {
+        // A failing listener does not stop the recovery.
+      }
+    }
     this.markInterrupted(run.id);
+    return pids;
+  }
+
+  /** Executes a run this runner has claimed, from its first unfinished step. */
+  private continueClaimed(run: StoredRun, io: TaskRunIo, opts: ExecOptions): Promise<TaskRunOutcome> {
     const def = this.definitionOf(run) ?? this.definition(run.name);
     return this.execute(this.runs.require(run.id), def, io, opts);
+  }
+
+  /** Starts the heartbeat of a run this runner owns. */
+  private lease(runId: string, parent: AbortSignal | undefined): RunLease {
+    return new RunLease({ runs: this.runs, runId, owner: this.owner, clock: this.clock, intervalMs: this.heartbeatMs, parent });
   }
 
   /** Claims the run for this runner, or throws when someone else changed it first. */
@@ -490,13 +542,9 @@ export class TaskRunner {
     };
     const outcome: TaskRunOutcome = { ok: false, runId, task, state: 'running', cancelled: false, degraded: false, attempts: 0, problems: [], undone: [] };
     this.active.set(task, (this.active.get(task) ?? 0) + 1);
-    const stopHeartbeat = this.startHeartbeat(runId);
-    let breaker: CircuitBreakerPolicy | undefined;
-    let breakerPersist: Disposable | undefined;
-    if (def.breaker) {
-      breaker = breakerFromConfig(def.breaker.name, def.breaker.config, { initialState: this.breakers.load(def.breaker.name), clock: this.clock, random: this.random });
-      breakerPersist = persistBreaker(breaker, this.breakers, { now: () => this.clock.now() });
-    }
+    // The work stops when the caller cancels or when another process takes the run over.
+    const lease = this.lease(runId, io.signal);
+    const work: TaskRunIo = { ...io, signal: lease.signal };
     let failure: (StepFailure & { index: number }) | undefined;
     try {
       const states = run.steps.map((s) => s.state);
@@ -507,7 +555,8 @@ export class TaskRunner {
           progress({ kind: 'step-skipped', task, runId, index, step: step.name });
           continue;
         }
-        const r = await this.runStep(run, def, index, cwd, io, output, progress, breaker);
+        const r = await this.runStep(run, def, index, cwd, work, lease, output, progress);
+        if (r === 'lost') return this.lostOutcome(outcome, lease);
         outcome.attempts = Math.max(outcome.attempts, r.attempts.length);
         if (r.ok) continue;
         failure = { ...r.failure, index };
@@ -523,55 +572,91 @@ export class TaskRunner {
       // A failed step.
       const step = def.steps[failure.index];
       outcome.failedStep = { index: failure.index, name: step.name };
-      const cancelled = isCancelledError(failure.error) || io.signal?.aborted === true;
       const info = failureInfo(failure.error);
       outcome.error = { code: failure.classification?.code ?? info.code, message: info.message, category: failure.classification?.category ?? info.category };
       outcome.issueId = failure.issueId;
       outcome.evidence = failure.classification?.evidence;
-      if (cancelled) {
-        outcome.cancelled = true;
-        if (io.undoOnCancel) outcome.undone = await this.undoFinished(this.runs.require(runId), def, io);
-        this.runs.finish(runId, 'cancelled', { errorCode: 'RB-CANCEL-001' });
-        outcome.state = 'cancelled';
-        return outcome;
+      const cancelledByCaller = () => io.signal?.aborted === true;
+      if (isCancelledError(failure.error) || cancelledByCaller()) {
+        // Undo on cancel goes on after the cancellation; only a lost run stops it.
+        if (io.undoOnCancel) outcome.undone = (await this.undoFinished(this.runs.require(runId), def, io, lease, lease.lostSignal)).undone;
+        if (lease.lost) return this.lostOutcome(outcome, lease);
+        return this.endCancelled(outcome, lease);
       }
-      outcome.undone = await this.undoFinished(this.runs.require(runId), def, { ...io, signal: undefined });
-      this.runs.finish(runId, 'failed', { errorCode: outcome.error.code });
+      // The undos can be cancelled too: the run then ends cancelled (resumable, or rolled back later).
+      const undo = await this.undoFinished(this.runs.require(runId), def, io, lease, lease.signal);
+      outcome.undone = undo.undone;
+      if (lease.lost) return this.lostOutcome(outcome, lease);
+      if (undo.cancelled || cancelledByCaller()) return this.endCancelled(outcome, lease);
+      // The failure and its dead letter in one transaction, before the fallback runs: a crash
+      // during the fallback cannot lose the letter.
+      let letter: DeadLetter | undefined;
+      this.options.store.db
+        .transaction(() => {
+          this.runs.finish(runId, 'failed', { errorCode: outcome.error!.code });
+          if (opts.deadLetter) letter = this.addDeadLetter(def, runId, failure!, cwd, outcome, opts);
+        })
+        .immediate();
+      lease.dispose();
       outcome.state = 'failed';
       if (opts.fallback && def.fallback) outcome.fallback = await this.runFallback(def, runId, io, opts, progress);
-      if (outcome.fallback?.ok) outcome.degraded = true;
-      else if (opts.deadLetter) {
-        const entry = this.deadLetters.add({
-          operation: task,
-          kind: 'task',
-          component: 'tasks',
-          input: { task, runId, step: step.name, stepIndex: failure.index },
-          error: failure.error,
-          attempts: this.attempts.list({ runId }).map((a) => ({
-            number: a.number,
-            startedAt: a.startedAt,
-            delayMs: a.delayMs,
-            durationMs: a.durationMs,
-            outcome: a.outcome,
-            errorCode: a.errorCode,
-            category: a.category,
-            message: a.message,
-          })) as AttemptRecord[],
-          context: { cwd, command: step.command, exitCode: failure.exitCode, undone: outcome.undone, fallback: outcome.fallback?.runId ?? null },
-          runId,
-        });
-        outcome.deadLetterId = entry.id;
+      outcome.degraded = outcome.fallback?.ok === true;
+      if (letter && outcome.degraded) {
+        this.deadLetters.resolve(letter.id, `The fallback task "${outcome.fallback!.task}" did the work (run ${outcome.fallback!.runId})`);
+      } else if (letter) {
+        outcome.deadLetterId = letter.id;
       }
       outcome.ok = outcome.degraded;
       return outcome;
     } finally {
-      stopHeartbeat();
-      breakerPersist?.dispose();
+      lease.dispose();
       const n = (this.active.get(task) ?? 1) - 1;
       if (n > 0) this.active.set(task, n);
       else this.active.delete(task);
       if (scanner) outcome.problems = this.problemsOf(scanner.end(), cwd, outcome.error?.code);
     }
+  }
+
+  private endCancelled(outcome: TaskRunOutcome, lease: RunLease): TaskRunOutcome {
+    this.runs.finish(outcome.runId, 'cancelled', { errorCode: 'RB-CANCEL-001' });
+    lease.dispose();
+    outcome.cancelled = true;
+    outcome.state = 'cancelled';
+    return outcome;
+  }
+
+  /** Another process took the run over: the work here stopped and the run's state is left to it. */
+  private lostOutcome(outcome: TaskRunOutcome, lease: RunLease): TaskRunOutcome {
+    const info = failureInfo(lease.lostSignal.reason);
+    outcome.ok = false;
+    outcome.state = this.runs.get(outcome.runId)?.state ?? 'running';
+    outcome.error = { code: info.code, message: info.message, category: info.category };
+    return outcome;
+  }
+
+  private addDeadLetter(def: TaskDefinition, runId: string, failure: StepFailure & { index: number }, cwd: string, outcome: TaskRunOutcome, opts: ExecOptions): DeadLetter {
+    const step = def.steps[failure.index];
+    const task = def.name;
+    const fallback = opts.fallback && def.fallback ? def.fallback : null;
+    return this.deadLetters.add({
+      operation: task,
+      kind: 'task',
+      component: 'tasks',
+      input: { task, runId, step: step.name, stepIndex: failure.index },
+      error: failure.error,
+      attempts: this.attempts.list({ runId }).map((a) => ({
+        number: a.number,
+        startedAt: a.startedAt,
+        delayMs: a.delayMs,
+        durationMs: a.durationMs,
+        outcome: a.outcome,
+        errorCode: a.errorCode,
+        category: a.category,
+        message: a.message,
+      })) as AttemptRecord[],
+      context: { cwd, command: step.command, exitCode: failure.exitCode, undone: outcome.undone, fallback },
+      runId,
+    });
   }
 
   private async runStep(
@@ -580,10 +665,10 @@ export class TaskRunner {
     index: number,
     cwd: string,
     io: TaskRunIo,
+    lease: RunLease,
     output: (text: string) => void,
     progress: (e: TaskProgress) => void,
-    breaker: CircuitBreakerPolicy | undefined,
-  ): Promise<{ ok: true; attempts: AttemptRecord[] } | { ok: false; attempts: AttemptRecord[]; failure: StepFailure }> {
+  ): Promise<{ ok: true; attempts: AttemptRecord[] } | { ok: false; attempts: AttemptRecord[]; failure: StepFailure } | 'lost'> {
     const runId = run.id;
     const task = def.name;
     const step = def.steps[index];
@@ -596,11 +681,13 @@ export class TaskRunner {
     ];
     /** Failures already recorded as events (each failed attempt), so the give-up does not record them twice. */
     const recorded = new WeakMap<object, { classification: Classification; issueId: number; exitCode: number | null }>();
+    /** The latest attempt's process: the retry policy gives up on a cancellation at once, the process tree dies after. */
+    let inflight: Promise<ShellRunResult> | undefined;
     this.runs.transition(runId, index, { to: 'running' });
 
     const attemptOnce = async (signal: AbortSignal, attempt: number): Promise<ShellRunResult> => {
       progress({ kind: 'step-start', task, runId, index, step: step.name, attempt });
-      const r = await runShell(step.command, {
+      const running = runShell(step.command, {
         cwd,
         env: { ...def.env, [RUN_ID_ENV]: runId, REBOUND_TASK: task, REBOUND_STEP: step.name },
         timeoutMs: def.timeoutMs,
@@ -609,6 +696,8 @@ export class TaskRunner {
         tailBytes: this.options.tailBytes,
         killGraceMs: this.options.killGraceMs,
       });
+      inflight = running;
+      const r = await running;
       if (r.cancelled) throw new CancelledError(`Step "${step.name}" of task "${task}" was cancelled`, { context: { task, step: step.name, runId } });
       if (r.exitCode === 0 && !r.timedOut && !r.spawnError) return r;
       const message = r.spawnError
@@ -636,18 +725,23 @@ export class TaskRunner {
         ...(c.delayHintMs === undefined ? {} : { delayHintMs: c.delayHintMs }),
       };
       const rec = this.options.store.record({ message, output: r.tail, classification: c, context });
-      this.runs.note(runId, 'attempt', index, { attempt, code: c.code, category: c.category, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, eventId: rec.eventId });
+      if (!lease.lost) this.runs.note(runId, 'attempt', index, { attempt, code: c.code, category: c.category, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, eventId: rec.eventId });
       progress({ kind: 'attempt-failed', task, runId, index, step: step.name, attempt, code: c.code, category: c.category, message });
       const error = new ExecutionError(message, { code: c.code, category: c.category, severity: c.severity, retryable: c.retryable, guidance: c.guidance, context });
       recorded.set(error, { classification: c, issueId: rec.issueId, exitCode: r.exitCode });
       throw error;
     };
 
+    const breaker = def.breaker;
     try {
       const result = await policy.executeWithOutcome(
-        ({ signal, attempt }) => (breaker ? breaker.execute(({ signal: s }) => attemptOnce(s, attempt), signal) : attemptOnce(signal, attempt)),
+        ({ signal, attempt }) =>
+          breaker ? this.breakerPool.execute(breaker.name, breaker.config, ({ signal: s }) => attemptOnce(s, attempt), signal) : attemptOnce(signal, attempt),
         io.signal,
       );
+      // Nothing is recorded before the step's processes are gone (a cancellation returns at once).
+      if (inflight) await inflight;
+      if (lease.lost) return 'lost';
       if (result.ok) {
         this.runs.transition(runId, index, { from: 'running', to: 'done', exitCode: 0, data: { attempts: result.attempts.length } });
         progress({ kind: 'step-done', task, runId, index, step: step.name });
@@ -678,38 +772,50 @@ export class TaskRunner {
     }
   }
 
-  /** Undoes the finished steps (done, or an undo that failed or was interrupted) in reverse order, each journaled. */
-  private async undoFinished(run: StoredRun, def: TaskDefinition, io: TaskRunIo): Promise<Array<{ index: number; name: string; ok: boolean }>> {
+  /**
+   * Undoes the finished steps (done, or an undo that failed or was interrupted) in reverse order,
+   * each journaled. `signal` stops it: the undo in flight ends undo-failed (cancelled) and the
+   * steps not begun stay as they are; when the lease is lost nothing more is written.
+   */
+  private async undoFinished(run: StoredRun, def: TaskDefinition, io: TaskRunIo, lease: RunLease, signal: AbortSignal): Promise<UndoResult> {
     const undone: Array<{ index: number; name: string; ok: boolean }> = [];
     const cwd = this.cwdOf(def);
     for (const s of [...run.steps].reverse()) {
       const undo = def.steps[s.index]?.undo;
       if (!undo || !(['done', 'undo-failed', 'undoing'] as StepState[]).includes(s.state)) continue;
+      if (lease.lost) break;
+      if (signal.aborted) return { undone, cancelled: true };
       if (s.state === 'undoing') this.runs.transition(run.id, s.index, { from: 'undoing', to: 'undo-failed', data: { reason: 'interrupted' } });
       this.runs.transition(run.id, s.index, { to: 'undoing' });
       const r = await runShell(undo, {
         cwd,
         env: { ...def.env, [RUN_ID_ENV]: run.id, REBOUND_TASK: def.name, REBOUND_STEP: s.name, REBOUND_UNDO: '1' },
         timeoutMs: def.timeoutMs,
-        signal: io.signal,
+        signal,
         onOutput: io.onOutput,
         tailBytes: this.options.tailBytes,
         killGraceMs: this.options.killGraceMs,
       });
+      if (lease.lost) break;
       const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled && !r.spawnError;
       this.runs.transition(run.id, s.index, { from: 'undoing', to: ok ? 'undone' : 'undo-failed', exitCode: r.exitCode, data: ok ? {} : { timedOut: r.timedOut, cancelled: r.cancelled } });
-      if (!ok) {
-        const message = `Undoing step "${s.name}" of task "${def.name}" failed${r.timedOut ? ' (timed out)' : r.cancelled ? ' (cancelled)' : r.exitCode !== null ? ` with exit code ${r.exitCode}` : r.spawnError ? `: ${r.spawnError.message}` : ''}`;
+      if (!ok && !r.cancelled) {
+        const message = `Undoing step "${s.name}" of task "${def.name}" failed${r.timedOut ? ' (timed out)' : r.exitCode !== null ? ` with exit code ${r.exitCode}` : r.spawnError ? `: ${r.spawnError.message}` : ''}`;
         this.options.store.record({
           error: new RollbackError(message, { context: { component: 'tasks', task: def.name, step: s.name, runId: run.id, command: undo } }),
           output: r.tail,
           context: { component: 'tasks', task: def.name, step: s.name, runId: run.id, command: undo, ...(r.exitCode === null ? {} : { exitCode: r.exitCode }) },
         });
       }
-      io.onProgress?.({ kind: 'undo', task: def.name, runId: run.id, index: s.index, step: s.name, ok });
+      try {
+        io.onProgress?.({ kind: 'undo', task: def.name, runId: run.id, index: s.index, step: s.name, ok });
+      } catch {
+        // A failing listener does not stop the undo.
+      }
       undone.push({ index: s.index, name: s.name, ok });
+      if (r.cancelled) return { undone, cancelled: true };
     }
-    return undone;
+    return { undone, cancelled: false };
   }
 
   private async runFallback(def: TaskDefinition, runId: string, io: TaskRunIo, opts: ExecOptions, progress: (e: TaskProgress) => void): Promise<TaskRunOutcome | undefined> {
@@ -724,38 +830,24 @@ export class TaskRunner {
       return undefined;
     }
     progress({ kind: 'fallback', task: def.name, runId, fallback: name });
-    return this.runTask(fb, io, { ...opts, recovered: false, chain: [...opts.chain, name] }, runId);
+    // The failed run's dead letter stands for the work; the fallback parks no letter of its own.
+    return this.runTask(fb, io, { ...opts, deadLetter: false, recovered: false, chain: [...opts.chain, name] }, runId);
   }
 
+  /**
+   * The problems found in the output, files resolved against the step's cwd; a problem whose file
+   * is outside the workspace is dropped (task output must not put diagnostics on any file).
+   */
   private problemsOf(found: readonly Problem[], cwd: string, failureCode: string | undefined): TaskProblem[] {
-    return found.map((p) => ({
-      ...p,
-      file: isAbsolute(p.file) ? p.file : resolve(cwd, p.file),
-      code: MATCHER_CODES[p.matcher] ?? failureCode ?? 'RB-EXEC-001',
-    }));
-  }
-
-  private startHeartbeat(runId: string): () => void {
-    let stopped = false;
-    let handle: unknown;
-    const beat = () => {
-      if (stopped) return;
-      try {
-        this.runs.heartbeat(runId, this.owner);
-      } catch {
-        // A busy database: the next beat tries again.
-      }
-      schedule();
-    };
-    const schedule = () => {
-      handle = this.clock.setTimeout(beat, this.heartbeatMs);
-      (handle as { unref?: () => void } | undefined)?.unref?.();
-    };
-    schedule();
-    return () => {
-      stopped = true;
-      this.clock.clearTimeout(handle);
-    };
+    const root = resolve(this.options.root);
+    const problems: TaskProblem[] = [];
+    for (const p of found) {
+      const file = resolve(cwd, p.file);
+      const rel = relative(root, file);
+      if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) continue;
+      problems.push({ ...p, file, code: MATCHER_CODES[p.matcher] ?? failureCode ?? 'RB-EXEC-001' });
+    }
+    return problems;
   }
 }
 

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { allKillPoints, runTaskCrashCampaign } from '../../crash/tasks-crash';
+import { allKillPoints, allUndoKillPoints, runTaskCrashCampaign, runUndoCrashCampaign } from '../../crash/tasks-crash';
 
 const CLI = resolve(__dirname, '../../../src/cli/main.js');
 
@@ -120,5 +120,13 @@ describe('rebound run / rebound recovery (CLI, real processes)', function () {
     const r = await runTaskCrashCampaign({ points, cli: CLI, stepMs: 40 });
     assert.deepEqual(r.runs.filter((x) => !x.ok).map((x) => `${x.label}: ${x.problems.join('; ')}`), []);
     assert.equal(r.interrupted, 5);
+  });
+
+  it('2 kill points of the rollback crash scenario (killed while undoing) are rolled back by `recovery execute --action rollback`', async () => {
+    const points = allUndoKillPoints().filter((p) => p.delayMs === 10);
+    assert.deepEqual(points.map((p) => p.step), [2, 1]);
+    const r = await runUndoCrashCampaign({ points, cli: CLI, stepMs: 40 });
+    assert.deepEqual(r.runs.filter((x) => !x.ok).map((x) => `${x.label}: ${x.problems.join('; ')}`), []);
+    assert.equal(r.interrupted, 2);
   });
 });

@@ -111,6 +111,9 @@ describe('run repository (real SQLite file)', () => {
     t += 600_000;
     assert.equal(found().live, undefined);
     assert.equal(repo.heartbeat('ended', { pid: 3, host: 'here', startTime: 1000 }), false);
+    // The same pid and host with another start time is another process: not the owner.
+    assert.equal(repo.heartbeat('live', { pid: 1, host: 'here', startTime: 2000 }), false);
+    assert.equal(repo.heartbeat('live', { pid: 1, host: 'here', startTime: null }), false);
   });
 
   it('claim takes a run over only when it is still as seen (one winner of two recoverers)', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { retryHandlers } from '../../../../src/engine/resilience';
@@ -143,8 +143,10 @@ echo fetched`,
     await assert.rejects(runner.resume(first.runId), /is succeeded; only a failed, cancelled or interrupted run can be resumed/);
   });
 
-  it('cancellation stops the whole process tree, ends the run cancelled, undoes nothing, and can be resumed', async () => {
-    sb.script('slow.sh', `${log('slow-start')}\nsleep 30 &\necho $! > child.pid\nwait`);
+  it('cancellation stops the whole process tree before the run ends cancelled, undoes nothing, and can be resumed', async () => {
+    // The step ignores SIGTERM: only the SIGKILL after the grace period ends it.
+    runner = new TaskRunner({ root: sb.root, store: sb.store, tasks: () => defs, killGraceMs: 300 });
+    sb.script('slow.sh', `trap '' TERM\n${log('slow-start')}\nsleep 30 &\necho $! > child.pid\nwait`);
     define(
       task('long', [
         { name: 'prep', command: log('prep'), undo: log('undo-prep') },
@@ -162,7 +164,8 @@ echo fetched`,
     assert.equal(r.cancelled, true);
     assert.equal(r.state, 'cancelled');
     assert.equal(r.deadLetterId, undefined);
-    await waitFor(() => !isProcessAlive(child), 5000);
+    // The run is recorded cancelled only once the step's process group is gone.
+    assert.equal(isProcessAlive(child), false, 'the step\'s child is dead when run() resolves');
     assert.deepEqual(sb.log(), ['prep', 'slow-start']);
     const run = consistent(r.runId);
     assert.deepEqual(run.steps.map((s) => s.state), ['done', 'failed']);
@@ -195,7 +198,7 @@ echo fetched`,
     assert.equal(first.error!.code, 'RB-HTTP-503');
     assert.equal(first.fallback!.ok, true);
     assert.equal(runner.runs.require(first.fallback!.runId).resumedFrom, first.runId);
-    assert.equal(first.deadLetterId, undefined, 'nothing to park: the fallback did the work');
+    assert.equal(first.deadLetterId, undefined, 'nothing left parked: the fallback did the work');
     assert.equal(runner.breakers.get('registry')!.state, 'open');
     // A new runner (a restart) reads the open breaker: the command does not run at all.
     const restarted = new TaskRunner({ root: sb.root, store: sb.store, tasks: () => defs });
@@ -216,7 +219,73 @@ echo fetched`,
     assert.equal(r.fallback!.ok, false);
     assert.equal(r.fallback!.fallback, undefined, 'b does not fall back to a again');
     assert.ok(r.deadLetterId !== undefined);
-    assert.equal(runner.deadLetters.count({ kinds: ['task'] }), 2, 'a and its fallback b each parked');
+    assert.equal(runner.deadLetters.count({ kinds: ['task'] }), 1, 'only a is parked; its fallback b parks no letter of its own');
+    assert.equal(runner.deadLetters.get(r.deadLetterId!)!.runId, r.runId);
+  });
+
+  it('the dead letter is parked with the failure before the fallback runs; a fallback that does the work resolves it', async () => {
+    define(
+      task('publish', [{ name: 'publish', command: 'echo "publish: command not found" >&2; exit 1' }], { fallback: 'publish-later', retry: 'none' }),
+      task('publish-later', [{ name: 'queue', command: log('queued') }]),
+    );
+    let atFallback: { pending: number[]; state?: string } | undefined;
+    const r = await runner.run('publish', {
+      onProgress: (e) => {
+        if (e.kind !== 'fallback') return;
+        // A crash from here on must not lose the letter: it is already stored with the failed run.
+        atFallback = { pending: runner.deadLetters.list({ states: ['pending'] }).map((d) => d.id), state: runner.runs.get(e.runId)?.state };
+      },
+    });
+    assert.equal(r.ok, true);
+    assert.equal(r.degraded, true);
+    assert.equal(atFallback?.pending.length, 1, 'parked before the fallback started');
+    assert.equal(atFallback?.state, 'failed');
+    const letter = runner.deadLetters.get(atFallback.pending[0])!;
+    assert.equal(letter.runId, r.runId);
+    assert.equal(letter.state, 'resolved');
+    assert.match(letter.note ?? '', new RegExp(`fallback task "publish-later" did the work \\(run ${r.fallback!.runId}\\)`));
+    assert.equal(r.deadLetterId, undefined, 'nothing left parked');
+    assert.equal(runner.deadLetters.count({ states: ['pending'] }), 0);
+    consistent(r.runId);
+  });
+
+  it('a hanging undo after a failure is cancelled with the run: undo-failed (journaled), the run ends cancelled, no letter, no fallback', async () => {
+    define(
+      task(
+        'deploy',
+        [
+          { name: 'prep', command: log('prep'), undo: `${log('undo-start')}; sleep 20` },
+          { name: 'switch', command: 'echo "switch: command not found" >&2; exit 1' },
+        ],
+        { fallback: 'later', retry: 'none' },
+      ),
+      task('later', [{ name: 'later', command: log('fallback') }]),
+    );
+    const ac = new AbortController();
+    const started = Date.now();
+    const done = runner.run('deploy', { signal: ac.signal });
+    await waitFor(() => sb.log().includes('undo-start'));
+    ac.abort(new Error('stop'));
+    const r = await done;
+    assert.ok(Date.now() - started < 10_000, 'the undo was stopped, not waited for');
+    assert.equal(r.cancelled, true);
+    assert.equal(r.state, 'cancelled');
+    assert.equal(r.error!.code, 'RB-EXEC-NOTFOUND', 'the failure is still reported');
+    assert.deepEqual(r.undone, [{ index: 0, name: 'prep', ok: false }]);
+    assert.equal(r.fallback, undefined);
+    assert.equal(r.deadLetterId, undefined);
+    assert.equal(runner.deadLetters.count(), 0);
+    assert.ok(!sb.log().includes('fallback'));
+    const run = consistent(r.runId);
+    assert.equal(run.state, 'cancelled');
+    assert.deepEqual(run.steps.map((s) => s.state), ['undo-failed', 'failed']);
+    const undoEnd = runner.runs.journal(r.runId).find((e) => e.stepIndex === 0 && e.data?.to === 'undo-failed');
+    assert.equal(undoEnd?.data?.cancelled, true);
+    // A rollback later finishes it.
+    define(task('deploy', [{ name: 'prep', command: log('prep'), undo: log('undo-prep') }, { name: 'switch', command: 'exit 1' }], { retry: 'none' }));
+    const rb = await runner.recover(r.runId, 'rollback');
+    assert.equal(rb.ok, true, rb.message);
+    assert.deepEqual(consistent(r.runId).steps.map((s) => s.state), ['undone', 'failed']);
   });
 
   it('the dead-letter retry handler re-runs the task from its failed step and resolves the entry', async () => {
@@ -259,6 +328,29 @@ echo fetched`,
     assert.equal(r.problems[0].column, 9);
     assert.equal(r.problems[0].code, 'RB-BUILD-TS');
     assert.equal(r.problems[0].toolCode, 'TS2322');
+  });
+
+  it('problems whose file is outside the workspace are dropped (relative or absolute)', async () => {
+    mkdirSync(join(sb.root, 'pkg'));
+    sb.script(
+      'pkg/tsc.sh',
+      [
+        `echo "../src/app.ts(3,9): error TS2322: inside the workspace."`,
+        `echo "../../etc/x(1,1): error TS1: outside, relative."`,
+        `echo "/etc/hosts(1,1): error TS2: outside, absolute."`,
+        `echo "${join(sb.root, 'lib.ts')}(2,1): error TS3: inside, absolute."`,
+        'exit 2',
+      ].join('\n'),
+    );
+    define(task('compile', [{ name: 'compile', command: 'sh tsc.sh' }], { cwd: 'pkg', problems: ['tsc'], retry: 'none' }));
+    const r = await runner.run('compile');
+    assert.deepEqual(
+      r.problems.map((p) => [p.file, p.toolCode]),
+      [
+        [join(sb.root, 'src', 'app.ts'), 'TS2322'],
+        [join(sb.root, 'lib.ts'), 'TS3'],
+      ],
+    );
   });
 
   it('finds a run whose owner died and recovers it: resume from the first unfinished step, recorded with its plan', async () => {
