@@ -5,6 +5,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
 import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
 import { registerConfigDiagnostics } from './diagnostics/configDiagnostics';
+import { registerConfigFixes } from './diagnostics/configFixes';
 import { MigrationFileDiagnostics } from './diagnostics/migrationFiles';
 import { RemediationProvider } from './diagnostics/remediation';
 import { TaskDiagnostics } from './diagnostics/taskDiagnostics';
@@ -22,8 +23,9 @@ import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
 import { DeadLettersTreeProvider } from './views/deadLettersTree';
 import { errorsModel, toIssueDetail } from './views/errorsModel';
-import { ErrorsTreeProvider, type GroupBy } from './views/errorsTree';
-import { HealthTreeProvider } from './views/healthTree';
+import { ErrorsTreeProvider, type ErrorsNode, type GroupBy } from './views/errorsTree';
+import { HealthTreeProvider, type HealthNode } from './views/healthTree';
+import type { DeadLetter } from '../engine/resilience';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface ReboundApi {
@@ -45,6 +47,8 @@ export interface ReboundUi {
   taskCoordinator: TaskCoordinator;
   taskRunner: EditorTaskRunner;
   statusBar: HealthStatusBar;
+  /** The tree views (their badges and messages) of the providers above. */
+  views: { errors: vscode.TreeView<ErrorsNode>; deadLetters: vscode.TreeView<DeadLetter>; health: vscode.TreeView<HealthNode> };
   /** Recomputes badges and the status bar now (normally done on store changes). */
   refresh(): void;
 }
@@ -53,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): ReboundApi {
   const started = performance.now();
   const log = registerFoundation(context);
   context.subscriptions.push(registerConfigDiagnostics({ enabled: () => vscode.workspace.getConfiguration('rebound').get<boolean>('diagnostics.enabled', true) }));
+  context.subscriptions.push(registerConfigFixes());
   const folder = vscode.workspace.workspaceFolders?.[0];
   let session: ReboundSession | undefined;
   let ui: ReboundUi | undefined;
@@ -176,7 +181,10 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     }
   }, 1500);
 
-  const ui: ReboundUi = { errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh };
+  const ui: ReboundUi = {
+    errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh,
+    views: { errors: errorsView, deadLetters: deadLettersView, health: healthView },
+  };
   const disposables = [
     errors,
     deadLetters,

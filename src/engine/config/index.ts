@@ -15,4 +15,6 @@ export { semanticIssues, captureGroupCount, compilesAsRegExp, type ConfigIssue }
 export { parseConfig, parseConfigSection, type ParseConfigResult, type ParseSectionResult } from './parse';
 export { resolveTasks } from './resolve';
 export { configJsonSchema } from './jsonSchema';
-export { formatConfigProblem, pathText, type ConfigProblem } from './problems';
+export { formatConfigProblem, pathText, type ConfigProblem, type UnknownKey } from './problems';
+export { allowedKeysAt } from './allowedKeys';
+export { didYouMean, editDistance } from './didYouMean';

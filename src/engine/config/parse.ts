@@ -42,7 +42,7 @@ export function parseConfig(text: string, file: string): ParseConfigResult {
   const issues: LocatedIssue[] = duplicateKeys(root);
   const parsed = configSchema.safeParse(value);
   if (!parsed.success) {
-    issues.push(...fromZodIssues(parsed.error.issues));
+    issues.push(...fromZodIssues(parsed.error.issues, [], { schema: configSchema, value }));
     // zod skips the cross-key checks when the structure has problems: run them on the raw value.
     const ranChecks = parsed.error.issues.some((i) => i.code === 'custom' && (i.params as { semantic?: boolean } | undefined)?.semantic);
     if (!ranChecks) issues.push(...semanticIssues(value).map((i) => ({ ...i, on: 'value' as const })));
@@ -66,7 +66,7 @@ export function parseConfigSection<T>(text: string, file: string, key: string, s
   if (section === undefined) return { ok: true, value: undefined };
   const parsed = schema.safeParse(section);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problems: doc.toProblems(fromZodIssues(parsed.error.issues, [key])) };
+  return { ok: false, problems: doc.toProblems(fromZodIssues(parsed.error.issues, [key], { schema, value: section })) };
 }
 
 type Document =
@@ -81,7 +81,9 @@ function readDocument(text: string, file: string): Document {
   const problem = (issue: LocatedIssue, start: number, end: number): ConfigProblem => {
     const s = lines.position(start);
     const e = lines.position(end);
-    return { file, path: issue.path, pathText: pathText(issue.path), message: issue.message, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, severity: 'error' };
+    const p: ConfigProblem = { file, path: issue.path, pathText: pathText(issue.path), message: issue.message, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, severity: 'error' };
+    if (issue.unknownKey) p.unknownKey = issue.unknownKey;
+    return p;
   };
 
   const errors: ParseError[] = [];

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { allowedKeysAt } from './allowedKeys';
 import type { ConfigIssue } from './checks';
+import { didYouMean } from './didYouMean';
 
 /** A problem of .rebound/config.json at a place in the file (1-based lines and columns; end exclusive). */
 export interface ConfigProblem {
@@ -14,6 +16,14 @@ export interface ConfigProblem {
   endLine: number;
   endColumn: number;
   severity: 'error';
+  /** Set for an unknown key: the key, and the allowed key it is a likely typo of (what a quick fix renames it to). */
+  unknownKey?: UnknownKey;
+}
+
+export interface UnknownKey {
+  key: string;
+  /** An allowed key at that place, not yet present, within two edits of `key`. */
+  suggestion?: string;
 }
 
 /** Where a problem should be shown: on the value at its path, or on the key that ends its path. */
@@ -21,6 +31,14 @@ export interface LocatedIssue extends ConfigIssue {
   on: 'value' | 'key';
   /** An explicit place (offsets, end exclusive) that wins over the path. */
   range?: { start: number; end: number };
+  unknownKey?: UnknownKey;
+}
+
+/** What the issues were found in: lets an unknown key be matched against the keys allowed at its place. */
+export interface IssueSource {
+  /** The schema the value was checked with (issue paths are relative to it). */
+  schema: z.core.$ZodType;
+  value: unknown;
 }
 
 /** `tasks.build.retry`, `steps[0].name`, `env["A B"]`. */
@@ -42,14 +60,26 @@ export function formatConfigProblem(p: ConfigProblem): string {
 type Path = (string | number)[];
 type Issue = z.core.$ZodIssue;
 
-/** zod issues as located issues with readable messages; union failures are narrowed to the branch that fits. */
-export function fromZodIssues(issues: readonly Issue[], prefix: Path = []): LocatedIssue[] {
+/**
+ * zod issues as located issues with readable messages; union failures are narrowed to the branch
+ * that fits. With `source`, an unknown key close to an allowed key that is not there yet says
+ * "did you mean ...?".
+ */
+export function fromZodIssues(issues: readonly Issue[], prefix: Path = [], source?: IssueSource, inner: Path = []): LocatedIssue[] {
   const out: LocatedIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as Path)];
     switch (issue.code) {
       case 'unrecognized_keys':
-        for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown key "${key}"`, on: 'key' });
+        for (const key of issue.keys) {
+          const suggestion = source ? suggestKey(source, [...inner, ...(issue.path as Path)], key) : undefined;
+          out.push({
+            path: [...path, key],
+            message: `unknown key "${key}"${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+            on: 'key',
+            unknownKey: suggestion ? { key, suggestion } : { key },
+          });
+        }
         break;
       case 'invalid_key': {
         const why = issue.issues.map((i) => i.message).join('; ');
@@ -57,7 +87,7 @@ export function fromZodIssues(issues: readonly Issue[], prefix: Path = []): Loca
         break;
       }
       case 'invalid_union':
-        out.push(...fromUnion(issue, path));
+        out.push(...fromUnion(issue, path, source, [...inner, ...(issue.path as Path)]));
         break;
       case 'invalid_type':
         if (/received undefined$/.test(issue.message) && path.length > 0) {
@@ -71,13 +101,23 @@ export function fromZodIssues(issues: readonly Issue[], prefix: Path = []): Loca
   return out;
 }
 
-function fromUnion(issue: z.core.$ZodIssueInvalidUnion, path: Path): LocatedIssue[] {
+/** The allowed key at `objectPath` (relative to the source's schema) closest to `key`, among those not present. */
+function suggestKey(source: IssueSource, objectPath: Path, key: string): string | undefined {
+  const allowed = allowedKeysAt(source.schema, objectPath);
+  if (!allowed) return undefined;
+  let here: unknown = source.value;
+  for (const k of objectPath) here = here !== null && typeof here === 'object' ? (here as Record<string | number, unknown>)[k] : undefined;
+  const present = here !== null && typeof here === 'object' ? new Set(Object.keys(here)) : new Set<string>();
+  return didYouMean(key, allowed.filter((k) => !present.has(k)));
+}
+
+function fromUnion(issue: z.core.$ZodIssueInvalidUnion, path: Path, source: IssueSource | undefined, inner: Path): LocatedIssue[] {
   if (issue.errors.length === 0) return [{ path, message: issue.message, on: 'value' }];
   // A branch of the wrong type fails at its root: invalid_type (an object for a string), or
   // invalid_value (a string outside an enum, or any non-string for an enum). Prefer the branch that fits best.
   const misfit = (branch: readonly Issue[]) => Math.max(0, ...branch.filter((i) => i.path.length === 0).map((i) => (i.code === 'invalid_type' ? 2 : i.code === 'invalid_value' ? 1 : 0)));
   const best = issue.errors.reduce((a, b) => (misfit(b) < misfit(a) ? b : a));
-  if (misfit(best) < 2) return fromZodIssues(best, path);
+  if (misfit(best) < 2) return fromZodIssues(best, path, source, inner);
   const expected = issue.errors.flatMap((branch) =>
     branch.map((i) => {
       if (i.code === 'invalid_type') return i.expected === 'object' ? 'an object' : i.expected === 'array' ? 'an array' : `a ${i.expected}`;

@@ -61,22 +61,35 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
       if (result.ok) void vscode.window.showInformationMessage(`Rebound: ${entry.operation} succeeded; the dead letter is resolved.`);
       else void vscode.window.showWarningMessage(`Rebound: ${entry.operation} failed again: ${(result.error as Error | undefined)?.message ?? 'unknown error'}`);
     }),
-    vscode.commands.registerCommand('rebound.deadLetter.retryAll', async () => {
+    // `{ confirmed: true }` (other extensions, tests) skips the modal question the view's title button asks.
+    vscode.commands.registerCommand('rebound.deadLetter.retryAll', async (options?: { confirmed?: boolean }) => {
       if (!requireTrust('retry dead letters')) return;
       const pending = repo().count({ states: ['pending'] });
       if (!pending) return;
-      const go = await vscode.window.showWarningMessage(`Retry all ${pending} pending dead letter(s)?`, { modal: true }, 'Retry All');
-      if (go !== 'Retry All') return;
+      // Only kinds someone can re-run here: the others are left untouched, not failed again.
+      const kinds = retryHandlers.kinds();
+      const runnable = kinds.length ? repo().count({ states: ['pending'], kinds }) : 0;
+      const unhandled = Object.keys(repo().stats().pendingByKind).filter((k) => !kinds.includes(k));
+      const left = unhandled.length ? ` ${pending - runnable} of kind ${unhandled.join(', ')} cannot be re-run here and are left as they are.` : '';
+      if (!runnable) {
+        void vscode.window.showInformationMessage(`Rebound: none of the ${pending} pending dead letter(s) can be re-run here.${left}`);
+        return;
+      }
+      if (options?.confirmed !== true) {
+        const go = await vscode.window.showWarningMessage(`Retry all ${runnable} pending dead letter(s)?`, { modal: true, detail: left.trim() || undefined }, 'Retry All');
+        if (go !== 'Retry All') return;
+      }
       const result = await vscode.window.withProgress(
         { location: { viewId: 'rebound.deadLetters' }, title: 'Retrying dead letters', cancellable: true },
         (_p, token) => {
           const ac = new AbortController();
           token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
-          return repo().retryAll({ states: ['pending'] }, (e) => retryHandlers.require(e.kind)(e, { root: session.folder.uri.fsPath, signal: ac.signal }), { signal: ac.signal });
+          return repo().retryAll({ states: ['pending'], kinds }, (e) => retryHandlers.require(e.kind)(e, { root: session.folder.uri.fsPath, signal: ac.signal }), { signal: ac.signal });
         },
       );
       session.fireChanged();
-      void vscode.window.showInformationMessage(`Rebound: retried ${result.selected - result.skipped} dead letter(s): ${result.succeeded} succeeded, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ""}.`);
+      void vscode.window.showInformationMessage(`Rebound: retried ${result.selected - result.skipped} dead letter(s): ${result.succeeded} succeeded, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ""}.${left}`);
+      return result;
     }),
     vscode.commands.registerCommand('rebound.deadLetter.discard', async (arg: unknown) => {
       const entry = await entryOf(arg);

@@ -1,0 +1,73 @@
+import { findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions } from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { parseConfig, type ConfigProblem } from '../../engine/config';
+import { CONFIG_DIAGNOSTIC_CODE, configDiagnostic } from './configDiagnostics';
+import { codeOf } from './convert';
+
+/**
+ * Quick fixes for unknown keys in `.rebound/config.json`: "Rename to '…'" when the key is a likely
+ * typo of an allowed key at that place (preferred), and always "Remove the unknown key" (the whole
+ * property with its comma, so the JSON stays valid). The problems are read again from the
+ * document's text, so a fix always applies to what the editor holds now.
+ */
+export class ConfigFixProvider implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => codeOf(d) === CONFIG_DIAGNOSTIC_CODE);
+    if (!ours.length) return [];
+    const text = doc.getText();
+    const result = parseConfig(text, doc.uri.fsPath);
+    if (result.ok) return [];
+    const actions: vscode.CodeAction[] = [];
+    for (const d of ours) {
+      const problem = result.problems.find((p) => p.unknownKey && sameDiagnostic(configDiagnostic(p), d));
+      if (problem) actions.push(...fixesFor(doc, text, problem, d));
+    }
+    return actions;
+  }
+}
+
+/** Registers the quick fixes for every `.rebound/config.json`. */
+export function registerConfigFixes(): vscode.Disposable {
+  return vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/.rebound/config.json' }, new ConfigFixProvider(), ConfigFixProvider.metadata);
+}
+
+function sameDiagnostic(a: vscode.Diagnostic, b: vscode.Diagnostic): boolean {
+  return a.range.isEqual(b.range) && a.message === b.message;
+}
+
+function fixesFor(doc: vscode.TextDocument, text: string, problem: ConfigProblem, d: vscode.Diagnostic): vscode.CodeAction[] {
+  const { key, suggestion } = problem.unknownKey!;
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const keyNode = root ? findNodeAtLocation(root, problem.path)?.parent?.children?.[0] : undefined;
+  if (!keyNode || keyNode.value !== key) return [];
+  const actions: vscode.CodeAction[] = [];
+  if (suggestion) {
+    const rename = new vscode.CodeAction(`Rename to '${suggestion}'`, vscode.CodeActionKind.QuickFix);
+    rename.diagnostics = [d];
+    rename.isPreferred = true;
+    rename.edit = new vscode.WorkspaceEdit();
+    rename.edit.replace(doc.uri, new vscode.Range(doc.positionAt(keyNode.offset), doc.positionAt(keyNode.offset + keyNode.length)), JSON.stringify(suggestion));
+    actions.push(rename);
+  }
+  const remove = new vscode.CodeAction(`Remove the unknown key "${key}"`, vscode.CodeActionKind.QuickFix);
+  remove.diagnostics = [d];
+  remove.edit = new vscode.WorkspaceEdit();
+  for (const e of modify(text, problem.path, undefined, { formattingOptions: formattingOf(text, doc.eol) })) {
+    remove.edit.replace(doc.uri, rangeOf(doc, e), e.content);
+  }
+  actions.push(remove);
+  return actions;
+}
+
+function rangeOf(doc: vscode.TextDocument, e: Edit): vscode.Range {
+  return new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length));
+}
+
+/** The file's own indentation (the first indented key), so the edit keeps its layout. */
+function formattingOf(text: string, eol: vscode.EndOfLine): FormattingOptions {
+  const indent = /^([ \t]+)"/m.exec(text)?.[1];
+  const tabs = indent?.startsWith('\t') ?? false;
+  return { insertSpaces: !tabs, tabSize: tabs ? 1 : indent?.length || 2, eol: eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' };
+}

@@ -1,0 +1,121 @@
+import * as assert from 'node:assert/strict';
+import { parse, type ParseError } from 'jsonc-parser';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ReboundApi } from '../../../src/extension/main';
+
+const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const configDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound' && typeof d.code === 'object' && d.code.value === 'RB-CONFIG-001');
+
+/** Opens a config.json with `text` in a nested folder (the workspace's own config is left alone) and waits for one diagnostic. */
+async function openWithProblem(folder: string, text: string): Promise<{ uri: vscode.Uri; doc: vscode.TextDocument; diagnostic: vscode.Diagnostic }> {
+  const uri = vscode.Uri.file(join(root(), folder, '.rebound', 'config.json'));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  const [diagnostic] = await waitFor(() => {
+    const d = configDiagnostics(uri);
+    return d.length === 1 && d;
+  }, `one config diagnostic in ${folder}`);
+  return { uri, doc, diagnostic };
+}
+
+/**
+ * The code actions at `range` once the one titled `expected` is among them: a request made while the
+ * JSON extension is still taking a just-opened document (its language mode) can come back cancelled or empty.
+ */
+async function quickFixes(uri: vscode.Uri, range: vscode.Range, expected: string): Promise<vscode.CodeAction[]> {
+  const end = Date.now() + 10_000;
+  let last: vscode.CodeAction[] = [];
+  while (Date.now() < end) {
+    try {
+      last = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range);
+      if (last.some((a) => a.title === expected)) return last;
+    } catch (e) {
+      if (!/Canceled/.test(String(e))) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`no "${expected}" action; got ${last.map((a) => a.title).join(', ')}`);
+}
+
+describe('Config quick fixes for unknown keys', function () {
+  this.timeout(30_000);
+  const folders: string[] = [];
+
+  before(async () => {
+    await vscode.extensions.getExtension<ReboundApi>('rebound-dev.rebound')!.activate();
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const f of folders) await vscode.workspace.fs.delete(vscode.Uri.file(join(root(), f)), { recursive: true, useTrash: false });
+  });
+
+  it('renames a misspelt key to the allowed one ("did you mean"), and the diagnostic clears', async () => {
+    folders.push('config-fix-rename');
+    const text = `{\n  "tasks": {\n    "build": { "command": "make", "retyr": "quick" }\n  }\n}\n`;
+    const { uri, doc, diagnostic } = await openWithProblem('config-fix-rename', text);
+    assert.equal(diagnostic.message, `tasks.build.retyr: unknown key "retyr"; did you mean 'retry'?`);
+
+    const actions = await quickFixes(uri, diagnostic.range, 'Remove the unknown key "retyr"');
+    assert.equal(actions[0]?.title, `Rename to 'retry'`, `the preferred fix comes first: ${actions.map((a) => a.title).join(', ')}`);
+    const rename = actions.find((a) => a.title === `Rename to 'retry'`);
+    assert.ok(rename?.edit, `a rename is offered: ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(rename.isPreferred, true);
+    assert.ok(actions.some((a) => a.title === 'Remove the unknown key "retyr"' && a.edit && !a.isPreferred), 'removing is offered too');
+
+    assert.ok(await vscode.workspace.applyEdit(rename.edit));
+    assert.equal(doc.getText(), text.replace('"retyr"', '"retry"'), 'only the key changed');
+    await waitFor(() => configDiagnostics(uri).length === 0, 'the diagnostic to clear');
+    await doc.save();
+  });
+
+  it('removes an unrelated unknown key with its comma: the JSON stays valid and the diagnostic clears', async () => {
+    folders.push('config-fix-remove');
+    const text = `{\n  // keep this comment\n  "tasks": {\n    "build": {\n      "colour": "red",\n      "command": "make"\n    },\n    "test": { "command": "make test", "flavour": 1 }\n  }\n}\n`;
+    const { uri, doc } = await openWithProblem('config-fix-remove', text.replace(`"flavour": 1`, `"retry": "quick"`));
+    const [colour] = configDiagnostics(uri);
+    assert.equal(colour.message, 'tasks.build.colour: unknown key "colour"', 'no suggestion for an unrelated key');
+    let actions = await quickFixes(uri, colour.range, 'Remove the unknown key "colour"');
+    assert.ok(!actions.some((a) => a.title.startsWith('Rename')), 'nothing close to rename to');
+    let remove = actions.find((a) => a.title === 'Remove the unknown key "colour"');
+    assert.ok(remove?.edit);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    const errors: ParseError[] = [];
+    const value = parse(doc.getText(), errors, { allowTrailingComma: false });
+    assert.deepEqual(errors, [], `valid JSON (no trailing comma left):\n${doc.getText()}`);
+    assert.deepEqual(value, { tasks: { build: { command: 'make' }, test: { command: 'make test', retry: 'quick' } } });
+    assert.match(doc.getText(), /\/\/ keep this comment/);
+    await waitFor(() => configDiagnostics(uri).length === 0, 'the diagnostic to clear');
+
+    // The last key of an object: the comma before it goes.
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), text.replace(`"colour": "red",\n      `, ''));
+    await vscode.workspace.applyEdit(edit);
+    const [flavour] = await waitFor(() => {
+      const d = configDiagnostics(uri);
+      return d.length === 1 && d;
+    }, 'the flavour diagnostic');
+    actions = await quickFixes(uri, flavour.range, 'Remove the unknown key "flavour"');
+    remove = actions.find((a) => a.title === 'Remove the unknown key "flavour"');
+    assert.ok(remove?.edit);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    const errors2: ParseError[] = [];
+    assert.deepEqual(parse(doc.getText(), errors2, { allowTrailingComma: false }), { tasks: { build: { command: 'make' }, test: { command: 'make test' } } });
+    assert.deepEqual(errors2, [], doc.getText());
+    await waitFor(() => configDiagnostics(uri).length === 0, 'the diagnostic to clear');
+    await doc.save();
+  });
+});
