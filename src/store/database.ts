@@ -75,7 +75,14 @@ function openAndMigrate(file: string, steps: readonly StoreStep[], options: Open
     const latest = steps.length === 0 ? 0 : steps[steps.length - 1].version;
     if (previousVersion > latest) throw new StoreVersionError(file, previousVersion, latest);
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL: a commit is atomic and survives a crash of the process (only
+    // the last commits can be lost on power failure); checkpoints fsync. A checkpoint every
+    // 8,192 pages (32 MiB of WAL) instead of SQLite's 1,000: recording writes the same index pages
+    // (one per issue) in every batch, so fewer checkpoints copy them fewer times and fsync less.
+    // The WAL file is cut back to 64 MiB after a checkpoint that followed a bigger transaction.
     db.pragma('synchronous = NORMAL');
+    db.pragma('wal_autocheckpoint = 8192');
+    db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = ON');
     // A cheap check that the file really is a database before we write to it.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();

@@ -6,7 +6,7 @@ import { topWorkspaceFrame, type StackFrame } from '../engine/fingerprint/stackF
 import { healthComponentOf } from '../engine/health/evaluate';
 import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
 import { redact } from '../engine/redact/redact';
-import { clampPage, inList, likePattern, stateOf, type IssueDescription, type IssueRepository, type PageRequest } from './issues';
+import { clampPage, inList, likePattern, type IssueDescription, type IssueRepository, type PageRequest } from './issues';
 import type { Database, Statement } from './sqlite';
 
 /** A failure to record. Everything is optional; what is missing is taken from `error`. */
@@ -179,6 +179,27 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const cap = (s: string | undefined, n: number): string | null => (s === undefined ? null : s.length > n ? s.slice(0, n) : s);
 const tail = (s: string, n: number): string => (s.length > n ? s.slice(s.length - n) : s);
 const HOUR = 3_600_000;
+/** Issues remembered across batches at most (a batch touches a few hundred at most, typically). */
+const ISSUE_CACHE_LIMIT = 10_000;
+
+interface Touched {
+  id: number;
+  state: IssueState;
+  description: IssueDescription;
+  /** The description the issue row holds before this batch. */
+  previous: IssueDescription;
+  stored: number;
+  dropped: number;
+  lastEventId: number | null;
+}
+
+interface Bucket {
+  hour: number;
+  severity: string;
+  category: string;
+  component: string;
+  count: number;
+}
 
 export interface RecorderOptions {
   classifier: Classifier;
@@ -197,7 +218,15 @@ export class EventRepository {
   private readonly byId: Statement<[number], EventRow>;
   private readonly frameCache = new Map<string, { redacted: string; frame: StackFrame | undefined }>();
   private readonly redactCache = new Map<string, string>();
+  private lastFrames: string | undefined;
+  private lastKnown: { redacted: string; frame: StackFrame | undefined } | undefined;
   private readonly fkOn: Statement<[], number>;
+  private readonly dataVersion: Statement<[], number>;
+  private readonly totalChanges: Statement<[], number>;
+  /** Issue id and state by fingerprint, as the last committed batch left them (see `store`). */
+  private readonly issueCache = new Map<string, { id: number; state: IssueState; description: IssueDescription }>();
+  private cacheMark: { version: number; changes: number } | undefined;
+  private pending: { version: number; changes: number; touched: Map<string, Touched> } | undefined;
   private readonly fkOff: Statement;
   private readonly fkRestore: Statement;
 
@@ -213,6 +242,8 @@ export class EventRepository {
     );
     this.byId = db.prepare('SELECT * FROM events WHERE id = ?');
     this.fkOn = db.prepare('PRAGMA foreign_keys').pluck() as Statement<[], number>;
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck() as Statement<[], number>;
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck() as Statement<[], number>;
     this.fkOff = db.prepare('PRAGMA foreign_keys = OFF');
     this.fkRestore = db.prepare('PRAGMA foreign_keys = ON');
   }
@@ -230,11 +261,22 @@ export class EventRepository {
     // transaction only, where the pragma takes effect) and always switched back on.
     const skipFk = !this.db.inTransaction && this.fkOn.get() === 1;
     if (skipFk) this.fkOff.run();
+    let results: RecordResult[];
     try {
-      return this.db.transaction(() => this.store(prepared)).immediate();
+      results = this.db.transaction(() => this.store(prepared)).immediate();
+    } catch (err) {
+      // Rolled back: the states changed in place are not what the database holds.
+      this.pending = undefined;
+      this.cacheMark = undefined;
+      this.issueCache.clear();
+      throw err;
     } finally {
       if (skipFk) this.fkRestore.run();
     }
+    // Not inside an outer transaction: this batch is committed and its states can be remembered.
+    if (!this.db.inTransaction) this.remember();
+    else this.pending = undefined;
+    return results;
   }
 
   /** `redact` remembered for short values that repeat across events (commands, files, culprits, evidence lines). */
@@ -252,7 +294,8 @@ export class EventRepository {
   private prepare(input: RecordInput): Prepared {
     const error = input.error;
     const own = isReboundError(error) ? error.context : undefined;
-    const ctx: ErrorContext = { ...(own ?? {}), ...(input.context ?? {}) };
+    // Read only below: merged only when both are there.
+    const ctx: ErrorContext = own === undefined ? (input.context ?? NO_CONTEXT) : input.context === undefined ? own : { ...own, ...input.context };
     const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; stack?: unknown };
     const rawMessage = str(input.message) ?? str(safe(() => e.message)) ?? (typeof error === 'string' ? error : undefined);
     const output = str(input.output);
@@ -271,7 +314,7 @@ export class EventRepository {
     const stack = cap(str(input.stack) ?? str(safe(() => e.stack)), LIMITS.stack);
     const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
     const name = str(safe(() => (e as { name?: unknown }).name));
-    const frames = stack === null ? undefined : this.frames(stack, rawMessage !== undefined && name !== undefined ? [`${name}: ${rawMessage}`, `${name}: ${message}`] : undefined);
+    const frames = stack === null ? undefined : this.frames(stack, name, rawMessage, message);
     const redactedStack = frames === undefined ? null : frames.head + frames.redacted;
     const fp = fingerprint({
       code: classification.code,
@@ -335,7 +378,7 @@ export class EventRepository {
    * frames, which repeat for every failure of one code path, are redacted and searched for the
    * top workspace frame once and remembered (a small cache).
    */
-  private frames(stack: string, knownHead?: [raw: string, redacted: string]): { head: string; redacted: string; frame: StackFrame | undefined } {
+  private frames(stack: string, name: string | undefined, rawMessage: string | undefined, message: string): { head: string; redacted: string; frame: StackFrame | undefined } {
     let cut = stack.indexOf('\n    at ');
     if (cut < 0) {
       const m = /\n[ \t]+at /.exec(stack);
@@ -343,52 +386,54 @@ export class EventRepository {
     }
     const rawHead = stack.slice(0, cut);
     // The head is usually "Name: message", whose message is already redacted.
-    const head = knownHead && rawHead === knownHead[0] ? knownHead[1] : redact(rawHead);
+    const head = name !== undefined && rawMessage !== undefined && isHead(rawHead, name, rawMessage) ? `${name}: ${message}` : redact(rawHead);
     const rest = stack.slice(cut);
-    let known = this.frameCache.get(rest);
+    // Repeats of one failure have the very same frames: comparing with the last ones is cheaper
+    // than hashing a long string for the map.
+    let known = rest === this.lastFrames ? this.lastKnown : this.frameCache.get(rest);
     if (!known) {
       if (this.frameCache.size >= 256) this.frameCache.clear();
       known = { redacted: redact(rest), frame: topWorkspaceFrame(rest, this.options.workspaceRoot) };
       this.frameCache.set(rest, known);
     }
-    return { head, ...known };
+    this.lastFrames = rest;
+    this.lastKnown = known;
+    return { head, redacted: known.redacted, frame: known.frame };
   }
 
   private store(prepared: Prepared[]): RecordResult[] {
-    interface Touched {
-      id: number;
-      state: IssueState;
-      description: IssueDescription;
-      stored: number;
-      dropped: number;
-      lastEventId: number | null;
-    }
+    // The remembered issue states hold only while nobody else wrote: no other connection
+    // (data_version, read inside this write transaction) and no other write on this one
+    // (total_changes, which counts every row this connection changed since it opened).
+    const version = this.dataVersion.get()!;
+    const mark = this.cacheMark;
+    this.cacheMark = undefined;
+    if (mark === undefined || mark.version !== version || mark.changes !== this.totalChanges.get()) this.issueCache.clear();
     const touched = new Map<string, Touched>();
-    const buckets = new Map<string, { hour: number; severity: string; category: string; component: string; count: number }>();
-    const results: RecordResult[] = [];
+    const buckets = new Map<string, Bucket>();
+    let last: Bucket | undefined;
+    const results: RecordResult[] = new Array(prepared.length);
     const floodCap = this.options.flood.cap;
-    for (const p of prepared) {
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i];
       const fp = p.description.fingerprint;
       let t = touched.get(fp);
-      let transitions: IssueTransition[];
-      if (!t) {
-        const row = this.issues.row(fp);
-        if (row) {
-          const applied = this.issues.next(stateOf(row), p.time);
-          t = { id: row.id, state: applied.state, description: p.description, stored: 0, dropped: 0, lastEventId: null };
-          transitions = applied.transitions;
+      const transitions: IssueTransition[] = [];
+      if (t) {
+        this.issues.applyInPlace(t.state, p.time, transitions);
+        t.description = p.description;
+      } else {
+        const known = this.issueCache.get(fp) ?? this.issues.stateByFingerprint(fp);
+        if (known) {
+          this.issues.applyInPlace(known.state, p.time, transitions);
+          t = { id: known.id, state: known.state, description: p.description, previous: known.description, stored: 0, dropped: 0, lastEventId: null };
         } else {
           const created = this.issues.next(undefined, p.time);
           const id = this.issues.create(p.description, created.state);
-          t = { id, state: created.state, description: p.description, stored: 0, dropped: 0, lastEventId: null };
-          transitions = created.transitions;
+          t = { id, state: created.state, description: p.description, previous: p.description, stored: 0, dropped: 0, lastEventId: null };
+          transitions.push(...created.transitions);
         }
         touched.set(fp, t);
-      } else {
-        const applied = this.issues.next(t.state, p.time);
-        t.state = applied.state;
-        t.description = p.description;
-        transitions = applied.transitions;
       }
       const stored = t.state.windowCount <= floodCap;
       let eventId: number | null = null;
@@ -400,15 +445,30 @@ export class EventRepository {
       } else t.dropped += 1;
       const hour = p.time - (p.time % HOUR);
       const c = p.classification;
-      const key = `${hour}\u0000${c.severity}\u0000${c.category}\u0000${p.bucketComponent}`;
-      const b = buckets.get(key);
-      if (b) b.count += 1;
-      else buckets.set(key, { hour, severity: c.severity, category: c.category, component: p.bucketComponent, count: 1 });
-      results.push({ eventId, issueId: t.id, fingerprint: fp, classification: c, transitions, stored });
+      // Neighbouring events mostly share their counter: check the last one before building a key.
+      if (last !== undefined && last.hour === hour && last.severity === c.severity && last.category === c.category && last.component === p.bucketComponent) last.count += 1;
+      else {
+        const key = `${hour}\u0000${c.severity}\u0000${c.category}\u0000${p.bucketComponent}`;
+        last = buckets.get(key);
+        if (last) last.count += 1;
+        else buckets.set(key, (last = { hour, severity: c.severity, category: c.category, component: p.bucketComponent, count: 1 }));
+      }
+      results[i] = { eventId, issueId: t.id, fingerprint: fp, classification: c, transitions, stored };
     }
-    for (const t of touched.values()) this.issues.saveAfterEvents(t.id, t.description, t.state, t.stored, t.dropped, t.lastEventId);
+    for (const t of touched.values()) this.issues.saveAfterEvents(t.id, t.description, t.state, t.stored, t.dropped, t.lastEventId, t.previous);
     for (const b of buckets.values()) this.bucket.run(b.hour, b.severity, b.category, b.component, b.count);
+    this.pending = { version, changes: this.totalChanges.get()!, touched };
     return results;
+  }
+
+  /** After a commit: the states this batch wrote are what the database holds. */
+  private remember(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending === undefined) return;
+    if (this.issueCache.size + pending.touched.size > ISSUE_CACHE_LIMIT) this.issueCache.clear();
+    for (const [fp, t] of pending.touched) this.issueCache.set(fp, { id: t.id, state: t.state, description: t.description });
+    this.cacheMark = { version: pending.version, changes: pending.changes };
   }
 
   get(id: number): StoredEvent | undefined {
@@ -523,6 +583,19 @@ export function eventWhere(f: EventFilter): { sql: string; params: unknown[] } {
     params.push(f.until);
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const NO_CONTEXT: ErrorContext = Object.freeze({});
+
+/** Whether `head` is exactly `${name}: ${message}` (without building that string). */
+function isHead(head: string, name: string, message: string): boolean {
+  return (
+    head.length === name.length + 2 + message.length &&
+    head.startsWith(name) &&
+    head.charCodeAt(name.length) === 58 &&
+    head.charCodeAt(name.length + 1) === 32 &&
+    head.endsWith(message)
+  );
 }
 
 function safe<T>(f: () => T): T | undefined {

@@ -1,6 +1,7 @@
 import type { Category, Severity } from '../engine/errors/types';
 import {
   applyEvent,
+  applyEventInPlace,
   createIssueState,
   ignoreIssue,
   reopenIssue,
@@ -11,6 +12,7 @@ import {
   type IssueState,
   type IssueStatus,
   type IssueSubstatus,
+  type IssueTransition,
 } from '../engine/issues/issueState';
 import type { Database, Statement } from './sqlite';
 
@@ -105,7 +107,10 @@ export interface IssueRow {
   baseline_rate: number | null;
 }
 
-export function stateOf(r: IssueRow): IssueState {
+/** The columns {@link stateOf} reads. */
+export type IssueStateRow = Pick<IssueRow, (typeof STATE_COLUMNS)[number]>;
+
+export function stateOf(r: IssueStateRow): IssueState {
   const s: IssueState = {
     status: r.status,
     substatus: r.substatus,
@@ -169,7 +174,7 @@ const STATE_COLUMNS = [
   'window_start',
   'window_count',
   'baseline_rate',
-];
+] as const;
 
 function stateParams(s: IssueState): unknown[] {
   return [
@@ -268,10 +273,12 @@ export function clampPage(page: PageRequest = {}): { limit: number; offset: numb
 /** Issues: lookup, paged lists with filters, and the triage actions. Writes go through the state machine. */
 export class IssueRepository {
   private readonly byFingerprint: Statement<[string], IssueRow>;
+  private readonly stateByFp: Statement<[string], IssueStateRow & Pick<IssueRow, 'id' | 'title' | 'culprit' | 'code' | 'category' | 'severity' | 'component' | 'task' | 'migration'>>;
   private readonly byId: Statement<[number], IssueRow>;
   private readonly insert: Statement;
   private readonly updateState: Statement;
   private readonly updateAfterEvents: Statement;
+  private readonly updateTitleAfterEvents: Statement;
 
   constructor(
     private readonly db: Database,
@@ -279,6 +286,7 @@ export class IssueRepository {
   ) {
     this.byFingerprint = db.prepare('SELECT * FROM issues WHERE fingerprint = ?');
     this.byId = db.prepare('SELECT * FROM issues WHERE id = ?');
+    this.stateByFp = db.prepare(`SELECT id, title, culprit, code, category, severity, component, task, migration, ${STATE_COLUMNS.join(', ')} FROM issues WHERE fingerprint = ?`);
     this.insert = db.prepare(
       `INSERT INTO issues (fingerprint, title, culprit, code, category, severity, component, task, migration, ${STATE_COLUMNS.join(', ')})
        VALUES (${new Array(9 + STATE_COLUMNS.length).fill('?').join(', ')})`,
@@ -287,6 +295,11 @@ export class IssueRepository {
     this.updateAfterEvents = db.prepare(
       `UPDATE issues SET title = ?, culprit = ?, category = ?, severity = ?, component = ?, task = ?, migration = ?,
          ${STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')},
+         stored_count = stored_count + ?, dropped_count = dropped_count + ?, last_event_id = coalesce(?, last_event_id)
+       WHERE id = ?`,
+    );
+    this.updateTitleAfterEvents = db.prepare(
+      `UPDATE issues SET title = ?, ${STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')},
          stored_count = stored_count + ?, dropped_count = dropped_count + ?, last_event_id = coalesce(?, last_event_id)
        WHERE id = ?`,
     );
@@ -307,14 +320,38 @@ export class IssueRepository {
     return this.byFingerprint.get(fingerprint);
   }
 
+  /** Id, description and triage state by fingerprint: only what the record pipeline needs. */
+  stateByFingerprint(fingerprint: string): { id: number; state: IssueState; description: IssueDescription } | undefined {
+    const r = this.stateByFp.get(fingerprint);
+    if (!r) return undefined;
+    const { title, culprit, code, category, severity, component, task, migration } = r;
+    return { id: r.id, state: stateOf(r), description: { fingerprint, title, culprit, code, category, severity, component, task, migration } };
+  }
+
   /** Inserts a new issue for its first event; returns its id. */
   create(d: IssueDescription, state: IssueState): number {
     const info = this.insert.run(d.fingerprint, d.title, d.culprit, d.code, d.category, d.severity, d.component, d.task, d.migration, ...stateParams(state));
     return Number(info.lastInsertRowid);
   }
 
-  /** Writes an issue's state and description after a batch of its events. */
-  saveAfterEvents(id: number, d: IssueDescription, state: IssueState, stored: number, dropped: number, lastEventId: number | null): void {
+  /**
+   * Writes an issue's state and description after a batch of its events. `previous`, the
+   * description the row holds now, lets an update that changes only the title leave the other
+   * columns (and the indexes on them) alone.
+   */
+  saveAfterEvents(id: number, d: IssueDescription, state: IssueState, stored: number, dropped: number, lastEventId: number | null, previous?: IssueDescription): void {
+    if (
+      previous !== undefined &&
+      previous.culprit === d.culprit &&
+      previous.category === d.category &&
+      previous.severity === d.severity &&
+      previous.component === d.component &&
+      previous.task === d.task &&
+      previous.migration === d.migration
+    ) {
+      this.updateTitleAfterEvents.run(d.title, ...stateParams(state), stored, dropped, lastEventId, id);
+      return;
+    }
     this.updateAfterEvents.run(d.title, d.culprit, d.category, d.severity, d.component, d.task, d.migration, ...stateParams(state), stored, dropped, lastEventId, id);
   }
 
@@ -351,6 +388,11 @@ export class IssueRepository {
         return { issue: issueOf(this.byId.get(id)!), applied };
       })
       .immediate();
+  }
+
+  /** One more event, applied in place to a state the caller owns; transitions are appended. */
+  applyInPlace(state: IssueState, time: number, transitions: IssueTransition[]): void {
+    applyEventInPlace(state, time, this.policy, transitions);
   }
 
   /** The state machine for a new event (exposed for the record pipeline). */

@@ -37,7 +37,7 @@ export function fingerprint(input: FingerprintInput): FingerprintResult {
   const frame = input.frame ?? topWorkspaceFrame(input.stack, input.workspaceRoot) ?? topWorkspaceFrame(input.output, input.workspaceRoot);
   const scope = input.task !== undefined ? `task:${input.task}` : input.migration !== undefined ? `migration:${input.migration}` : `component:${input.component ?? ''}`;
   const where = frame ? `frame:${frame.file}#${frame.function ?? ''}` : `message:${normalized}`;
-  const fingerprint = sha1(`${input.code}\u0000${scope}\u0000${where}`).slice(0, 32);
+  const fingerprint = hashKey(`${input.code}\u0000${scope}\u0000${where}`);
   const culprit = frame
     ? `${frame.file}${frame.function ? ` in ${frame.function}` : ''}`
     : input.task !== undefined
@@ -50,6 +50,19 @@ export function fingerprint(input: FingerprintInput): FingerprintResult {
   const result: FingerprintResult = { fingerprint, normalized, culprit, title };
   if (frame) result.frame = frame;
   return result;
+}
+
+const hashes = new Map<string, string>();
+
+/** The first 32 hex characters of the key's sha1, remembered: the same few keys repeat for every failure of a kind. */
+function hashKey(key: string): string {
+  let h = hashes.get(key);
+  if (h === undefined) {
+    if (hashes.size >= 1024) hashes.clear();
+    h = sha1(key).slice(0, 32);
+    hashes.set(key, h);
+  }
+  return h;
 }
 
 /** sha1 hex: the one-shot `crypto.hash` where the runtime has it (Node >= 20.12), else a Hash object. */

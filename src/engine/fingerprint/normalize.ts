@@ -7,6 +7,9 @@ const DIGITS = /\d+(?:\.\d+)?/y;
 const DURATION = /\s?(?:ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?)\b/y;
 const HEX_WORD = /^(?:0x[0-9a-fA-F]+|(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,})$/;
 
+/** Whitespace other than single spaces between words (what the collapse below would change). */
+const MESSY_SPACE = /[^\S ]| {2}/;
+
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
@@ -63,13 +66,15 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
     let end = i + 1;
     while (end < n && isWord(s.charCodeAt(end))) end++;
     if (isHex(c)) {
-      let e = sticky(UUID, s, i);
+      // A UUID starts with a word of exactly 8 hex digits followed by "-".
+      let e = end - i === 8 && s.charCodeAt(end) === 45 ? sticky(UUID, s, i) : -1;
       if (e > 0) {
         emit(i, e, '<uuid>');
         i = e;
         continue;
       }
-      if (isDigit(c)) {
+      // A time starts with 4 digits and "-" or with 1-2 digits and ":".
+      if (isDigit(c) && (s.charCodeAt(i + 4) === 45 || s.charCodeAt(i + 1) === 58 || s.charCodeAt(i + 2) === 58)) {
         e = sticky(TIME, s, i);
         if (e > 0) {
           emit(i, e, '<time>');
@@ -77,7 +82,8 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
           continue;
         }
       }
-      if (end - i >= 3 && HEX_WORD.test(s.slice(i, end))) {
+      // Hex words are "0x..." or at least 8 hex digits.
+      if (end - i >= 3 && (end - i >= 8 || (c === 48 && s.charCodeAt(i + 1) === 120)) && HEX_WORD.test(s.slice(i, end))) {
         emit(i, end, '<hex>');
         i = end;
         continue;
@@ -100,7 +106,8 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
     i = end;
   }
   out += s.slice(copied);
-  out = out.replace(/\s+/g, ' ').trim();
+  if (MESSY_SPACE.test(out)) out = out.replace(/\s+/g, ' ');
+  out = out.trim();
   return out.length > MAX ? out.slice(0, MAX) : out;
 }
 

@@ -76,17 +76,19 @@ export function createIssueState(time: number, policy: IssuePolicy = DEFAULT_ISS
 export function applyEvent(prev: IssueState, time: number, policy: IssuePolicy = DEFAULT_ISSUE_POLICY): Applied {
   const s: IssueState = { ...prev, ignore: prev.ignore && { ...prev.ignore } };
   const transitions: IssueTransition[] = [];
-  const set = (status: IssueStatus, substatus: IssueSubstatus, t: IssueTransition) => {
-    s.status = status;
-    if (s.substatus !== substatus) {
-      s.substatus = substatus;
-      s.substatusSince = time;
-    }
-    transitions.push(t);
-  };
-  s.count = prev.count + 1;
-  s.lastSeen = Math.max(prev.lastSeen, time);
-  s.firstSeen = Math.min(prev.firstSeen, time);
+  applyEventInPlace(s, time, policy, transitions);
+  return { state: s, transitions };
+}
+
+/**
+ * {@link applyEvent} without copying: `s` (and its `ignore`) is changed in place and the
+ * transitions are appended to `transitions`. For callers that own the state object (the record
+ * pipeline updates one state per issue for a whole batch).
+ */
+export function applyEventInPlace(s: IssueState, time: number, policy: IssuePolicy, transitions: IssueTransition[]): void {
+  s.count += 1;
+  s.lastSeen = Math.max(s.lastSeen, time);
+  s.firstSeen = Math.min(s.firstSeen, time);
 
   if (time >= s.windowStart + policy.windowMs) {
     const k = Math.floor((time - s.windowStart) / policy.windowMs);
@@ -96,12 +98,12 @@ export function applyEvent(prev: IssueState, time: number, policy: IssuePolicy =
     s.baselineRate = rate;
     s.windowStart += k * policy.windowMs;
     s.windowCount = 0;
-    if (s.substatus === 'escalating' && s.status === 'unresolved') set('unresolved', 'ongoing', 'deescalated');
+    if (s.substatus === 'escalating' && s.status === 'unresolved') setStatus(s, time, 'unresolved', 'ongoing', 'deescalated', transitions);
   }
   s.windowCount += 1;
 
   if (s.status === 'resolved') {
-    set('unresolved', 'regressed', 'regressed');
+    setStatus(s, time, 'unresolved', 'regressed', 'regressed', transitions);
     delete s.resolvedAt;
     delete s.resolvedBy;
   } else if (s.status === 'ignored' && s.ignore) {
@@ -110,21 +112,29 @@ export function applyEvent(prev: IssueState, time: number, policy: IssuePolicy =
       ig.remaining -= 1;
       if (ig.remaining <= 0) {
         delete s.ignore;
-        set('unresolved', 'escalating', 'unignored');
+        setStatus(s, time, 'unresolved', 'escalating', 'unignored', transitions);
       }
     } else if (ig.mode === 'until' && time >= ig.until) {
       delete s.ignore;
-      set('unresolved', 'ongoing', 'unignored');
+      setStatus(s, time, 'unresolved', 'ongoing', 'unignored', transitions);
     }
   } else if (s.status === 'unresolved') {
     const limit = Math.max(policy.escalationMinEvents, policy.escalationFactor * (s.baselineRate ?? 0));
     if (s.substatus !== 'escalating' && s.baselineRate !== undefined && s.windowCount > limit) {
-      set('unresolved', 'escalating', 'escalated');
+      setStatus(s, time, 'unresolved', 'escalating', 'escalated', transitions);
     } else if ((s.substatus === 'new' || s.substatus === 'regressed') && time - s.substatusSince >= policy.newPeriodMs) {
-      set('unresolved', 'ongoing', 'aged');
+      setStatus(s, time, 'unresolved', 'ongoing', 'aged', transitions);
     }
   }
-  return { state: s, transitions };
+}
+
+function setStatus(s: IssueState, time: number, status: IssueStatus, substatus: IssueSubstatus, t: IssueTransition, transitions: IssueTransition[]): void {
+  s.status = status;
+  if (s.substatus !== substatus) {
+    s.substatus = substatus;
+    s.substatusSince = time;
+  }
+  transitions.push(t);
 }
 
 export function resolveIssue(prev: IssueState, time: number, by?: string): Applied {

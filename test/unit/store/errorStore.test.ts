@@ -140,6 +140,45 @@ describe('error store (real SQLite files)', () => {
     assert.deepEqual(changes[2], { kind: 'recorded', issueIds: [issueId], transitions: ['regressed'] });
   });
 
+  it('issue states remembered between batches give way to writes by another connection, this connection and rolled-back batches', () => {
+    store.record(fail('boom'));
+    clock.t += 1000;
+    const { issueId } = store.record(fail('boom'));
+    // Another process (the CLI) resolves the issue on its own connection.
+    const other = ErrorStore.open(file, { clock, workspaceRoot: '/work/app' });
+    try {
+      assert.equal(other.resolve(issueId, 'cli')!.status, 'resolved');
+    } finally {
+      other.close();
+    }
+    clock.t += 1000;
+    assert.deepEqual(store.record(fail('boom')).transitions, ['regressed']);
+    assert.equal(store.getIssue(issueId)!.count, 3);
+    // A plain write on this very connection (not through the store's triage methods).
+    store.db.prepare(`UPDATE issues SET status = 'resolved', resolved_at = ? WHERE id = ?`).run(clock.t, issueId);
+    clock.t += 1000;
+    assert.deepEqual(store.record(fail('boom')).transitions, ['regressed']);
+    // A batch that fails half way is rolled back; the states it changed in memory are not kept.
+    store.db.exec(`CREATE TRIGGER no_late_events BEFORE INSERT ON events WHEN NEW.time > ${clock.t + 5000} BEGIN SELECT RAISE(ABORT, 'late'); END`);
+    assert.throws(() => store.recordBatch([{ ...fail('boom'), time: clock.t + 10_000 }, fail('boom')]), /late/);
+    store.db.exec('DROP TRIGGER no_late_events');
+    assert.equal(store.getIssue(issueId)!.count, 4);
+    clock.t += 1000;
+    store.record(fail('boom'));
+    const issue = store.getIssue(issueId)!;
+    assert.deepEqual([issue.count, issue.storedCount, issue.lastSeen], [5, 5, clock.t]);
+    // The description follows the latest event, whether or not more than the title changed.
+    clock.t += 1000;
+    store.record(fail('boom', { component: 'deploys' }));
+    assert.deepEqual([store.getIssue(issueId)!.component, store.getIssue(issueId)!.count], ['deploys', 6]);
+    clock.t += 1000;
+    store.record(fail('boom', { component: 'packaging' }));
+    assert.deepEqual([store.getIssue(issueId)!.component, store.getIssue(issueId)!.count], ['packaging', 7]);
+    clock.t += 1000;
+    store.record(fail('boom'));
+    assert.deepEqual([store.getIssue(issueId)!.component, store.getIssue(issueId)!.count], [null, 8]);
+  });
+
   it('ignore until a date survives a restart and ends with the first event after the date', () => {
     const { issueId } = store.record(fail('boom'));
     store.ignore(issueId, { mode: 'until', until: T0 + DAY });
