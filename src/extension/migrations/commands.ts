@@ -19,12 +19,42 @@ function progressText(p: MigrationProgress): string | undefined {
   }
 }
 
-/** Migrations commands (view and palette): up, down, recover, validate, status refresh. */
+/**
+ * What a caller (a keybinding's `args`, another extension, a test) can pass instead of a tree node:
+ * the database by its name in config and, for `rebound.migrate.down`, how far to roll back. A
+ * rollback requested this way names exactly what to undo, so it is not confirmed again.
+ */
+export interface MigrationCommandArgs {
+  database: string;
+  /** rebound.migrate.down: roll back this many migrations (default 1). */
+  steps?: number;
+  /** rebound.migrate.down: roll back to this version (instead of `steps`). */
+  to?: number;
+}
+
+function commandArgs(arg: unknown): MigrationCommandArgs | undefined {
+  if (typeof arg !== 'object' || arg === null || 'kind' in arg) return undefined;
+  const a = arg as Partial<MigrationCommandArgs>;
+  return typeof a.database === 'string' ? (a as MigrationCommandArgs) : undefined;
+}
+
+const countOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+
+/**
+ * Migrations commands (view and palette): up, down, recover, validate, status refresh. Each
+ * resolves to the report of what it did (undefined when nothing ran), for callers and tests.
+ */
 export function registerMigrationCommands(service: MigrationsService, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const pickDb = async (arg: unknown): Promise<ResolvedDatabase | undefined> => {
     const n = arg as MigrationNode | undefined;
     if (n?.state?.db) return n.state.db;
     const states = service.states();
+    const named = commandArgs(arg);
+    if (named) {
+      const found = states.find((s) => s.db.name === named.database)?.db;
+      if (!found) void vscode.window.showErrorMessage(`Rebound: no database named "${named.database}" in .rebound/config.json (configured: ${states.map((s) => s.db.name).join(', ') || 'none'}).`);
+      return found;
+    }
     if (states.length === 0) {
       void vscode.window.showInformationMessage('Rebound: no databases are configured in .rebound/config.json ("databases").');
       return undefined;
@@ -44,61 +74,73 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
 
   return [
     vscode.commands.registerCommand('rebound.migrate.up', async (arg: unknown) => {
-      if (!requireTrust('apply migrations')) return;
+      if (!requireTrust('apply migrations')) return undefined;
       const db = await pickDb(arg);
-      if (!db) return;
+      if (!db) return undefined;
       try {
         const r = await service.run(db, `Migrating ${db.name}`, (m) => m.up(), onProgress);
         if (r) {
           log.info(`${db.name}: applied ${r.steps.length} migration(s), now at version ${r.to}`);
           vscode.window.setStatusBarMessage(`$(database) Rebound: ${db.name} at version ${r.to} (${r.steps.length} applied)`, 4000);
         }
+        return r;
       } catch (err) {
         fail(`migrate ${db.name}`, err);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('rebound.migrate.down', async (arg: unknown) => {
-      if (!requireTrust('roll back migrations')) return;
+      if (!requireTrust('roll back migrations')) return undefined;
       const db = await pickDb(arg);
-      if (!db) return;
+      if (!db) return undefined;
       const n = arg as MigrationNode | undefined;
-      const target = n?.kind === 'migration' ? n.entry.version - 1 : undefined;
-      const what = target !== undefined ? `down to version ${target}` : 'the latest migration';
-      const go = await vscode.window.showWarningMessage(`Roll back ${what} of ${db.name}? Down sections run in transactions and the schema is verified afterwards.`, { modal: true }, 'Roll Back');
-      if (go !== 'Roll Back') return;
+      const named = commandArgs(arg);
+      const target = n?.kind === 'migration' ? n.entry.version - 1 : countOrUndefined(named?.to);
+      const steps = countOrUndefined(named?.steps) ?? 1;
+      if (!named) {
+        const what = target !== undefined ? `down to version ${target}` : 'the latest migration';
+        const go = await vscode.window.showWarningMessage(`Roll back ${what} of ${db.name}? Down sections run in transactions and the schema is verified afterwards.`, { modal: true }, 'Roll Back');
+        if (go !== 'Roll Back') return undefined;
+      }
       try {
-        const r = await service.run(db, `Rolling back ${db.name}`, (m) => m.down(target !== undefined ? { to: target } : { steps: 1 }), onProgress);
+        const r = await service.run(db, `Rolling back ${db.name}`, (m) => m.down(target !== undefined ? { to: target } : { steps }), onProgress);
         if (r) log.info(`${db.name}: rolled back ${r.steps.length} migration(s), now at version ${r.to}`);
+        return r;
       } catch (err) {
         fail(`roll back ${db.name}`, err);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('rebound.migrate.recover', async (arg: unknown) => {
-      if (!requireTrust('recover migrations')) return;
+      if (!requireTrust('recover migrations')) return undefined;
       const db = await pickDb(arg);
-      if (!db) return;
+      if (!db) return undefined;
       try {
         const r = await service.run(db, `Recovering ${db.name}`, (m) => m.recover(), onProgress);
-        if (!r) return;
+        if (!r) return undefined;
         if (r.ok) void vscode.window.showInformationMessage(`Rebound: ${db.name} recovered and validated.`);
         else void vscode.window.showWarningMessage(`Rebound: ${db.name} needs attention: ${r.problems.join('; ')}`);
+        return r;
       } catch (err) {
         fail(`recover ${db.name}`, err);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('rebound.migrate.validate', async (arg: unknown) => {
       const db = await pickDb(arg);
-      if (!db) return;
+      if (!db) return undefined;
       try {
         const r = await service.run(db, `Validating ${db.name}`, async (m) => m.validate());
-        if (!r) return;
+        if (!r) return undefined;
         if (r.ok) void vscode.window.showInformationMessage(`Rebound: ${db.name} is valid (checksums, files and order).`);
         else {
           for (const f of r.findings) log.warn(`${db.name}: ${JSON.stringify(f)}`);
           void vscode.window.showWarningMessage(`Rebound: ${db.name} has ${r.findings.length} problem(s)${r.drift ? ' and schema drift' : ''}.`, 'Show Log').then((p) => p && log.show(true));
         }
+        return r;
       } catch (err) {
         fail(`validate ${db.name}`, err);
+        return undefined;
       }
     }),
   ];
