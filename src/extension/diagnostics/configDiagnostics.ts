@@ -88,10 +88,12 @@ export function registerConfigDiagnostics(options: ConfigDiagnosticsOptions = {}
     await Promise.all(files.map(validateOnDisk));
   };
 
-  const watcher = vscode.workspace.createFileSystemWatcher(GLOB);
+  // One watcher per workspace folder (a RelativePattern): plain glob watchers miss files in
+  // folders created after the workspace opened on some hosts (code-server).
+  const watchers = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(f, GLOB)));
   const subscriptions: vscode.Disposable[] = [
     collection,
-    watcher,
+    ...watchers,
     vscode.workspace.onDidOpenTextDocument(schedule),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -102,11 +104,13 @@ export function registerConfigDiagnostics(options: ConfigDiagnosticsOptions = {}
       // Closing without saving drops the edits: what counts again is the file on disk.
       void validateOnDisk(doc.uri);
     }),
-    watcher.onDidCreate((uri) => void validateOnDisk(uri)),
-    watcher.onDidChange((uri) => void validateOnDisk(uri)),
-    watcher.onDidDelete((uri) => {
-      if (!openDocument(uri)) collection.delete(uri);
-    }),
+    ...watchers.flatMap((watcher) => [
+      watcher.onDidCreate((uri) => void validateOnDisk(uri)),
+      watcher.onDidChange((uri) => void validateOnDisk(uri)),
+      watcher.onDidDelete((uri) => {
+        if (!openDocument(uri)) collection.delete(uri);
+      }),
+    ]),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('rebound.diagnostics.enabled')) return;
       if (!enabled()) collection.clear();

@@ -1,20 +1,12 @@
 import * as vscode from 'vscode';
+import type { Problem } from '../../engine/tasks';
 import { reboundDiagnostic } from './convert';
 
-/** One problem found in a task's output, with the file already resolved to an absolute path. */
-export interface TaskProblem {
-  file: string;
-  line: number;
-  column?: number;
-  endLine?: number;
-  endColumn?: number;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  /** The tool's own code (TS2322, no-unused-vars), shown in the message. */
-  toolCode?: string;
-  /** The Rebound error code the diagnostic links to (its guidance). */
-  code: string;
-}
+/**
+ * One problem found in a task's output (file resolved to an absolute path), with the Rebound error
+ * code its diagnostic links to (its guidance).
+ */
+export type TaskProblem = Omit<Problem, 'matcher'> & { code: string };
 
 export interface DiagnosticOrigin {
   task: string;

@@ -1,40 +1,18 @@
-import type { TaskProblem } from '../diagnostics/taskDiagnostics';
+import type { InterruptedRun as RunnerInterruptedRun, TaskRunOutcome, TaskSummary as RunnerTaskSummary } from '../../runner/tasks';
 
-/** What the extension needs from the task runner (implemented over src/runner/tasks). */
-export interface TaskRunResult {
-  ok: boolean;
-  runId: string;
-  /** The classified failure, when it failed. */
-  error?: { code: string; message: string; category: string };
-  /** The issue the failure was grouped into. */
-  issueId?: number;
-  attempts: number;
-  /** Problems found in the output (files absolute). */
-  problems: TaskProblem[];
-  /** A line of text from the output that identified the failure (for a classification rule). */
-  evidence?: string;
-  deadLetterId?: number;
-}
+/** How a run ended, as the editor reports it (the runner's outcome carries more). */
+export type TaskRunResult = Pick<TaskRunOutcome, 'ok' | 'runId' | 'error' | 'issueId' | 'attempts' | 'problems' | 'evidence' | 'deadLetterId'>;
 
-export interface TaskSummary {
-  name: string;
-  /** The command, or the steps' names. */
-  detail: string;
-  steps: number;
-  last?: { ok: boolean; at: number; runId: string; code?: string; state: string };
-  running: boolean;
+/** A configured task with its last run, as the Tasks view shows it. */
+export interface TaskSummary extends RunnerTaskSummary {
   /** Its last run was interrupted (its process died) and waits to be recovered. */
   interrupted?: boolean;
 }
 
-export interface InterruptedRun {
-  id: string;
-  name: string;
-  startedAt: number;
-  completedSteps: number;
-  totalSteps: number;
-}
+/** A run whose process died, as the recovery prompts describe it. */
+export type InterruptedRun = Pick<RunnerInterruptedRun, 'id' | 'name' | 'startedAt' | 'completedSteps' | 'totalSteps'>;
 
+/** What the editor needs from the task runner (src/runner/tasks), so the views can be tested on their own. */
 export interface TaskRunnerFacade {
   tasks(): TaskSummary[];
   run(name: string, io: { signal: AbortSignal; onOutput(text: string): void }): Promise<TaskRunResult>;

@@ -2,18 +2,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-
-const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { root, waitFor } from './support';
 
 const configDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound' && typeof d.code === 'object' && d.code.value === 'RB-CONFIG-001');
 const describeAll = (ds: vscode.Diagnostic[]) => ds.map((d) => `${d.range.start.line}:${d.range.start.character} ${d.message}`).join(' | ');

@@ -3,18 +3,7 @@ import { parse, type ParseError } from 'jsonc-parser';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-
-const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { root, waitFor } from './support';
 
 const configDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound' && typeof d.code === 'object' && d.code.value === 'RB-CONFIG-001');
 

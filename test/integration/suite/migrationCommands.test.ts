@@ -9,6 +9,7 @@ import type { MigrationNode } from '../../../src/extension/migrations/tree';
 import type { RecoveryReport, RunReport, ValidationReport } from '../../../src/runner/migrations';
 import { SqliteTarget } from '../../../src/runner/migrations';
 import { sqlite } from '../../../src/store/sqlite';
+import { root, waitFor } from './support';
 
 /**
  * The migration commands of the palette on a real SQLite database, and the destructive-statement
@@ -17,20 +18,9 @@ import { sqlite } from '../../../src/store/sqlite';
  * migrations folder (the Migrations suite's) stay as they were.
  */
 
-const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const dir = () => join(root(), 'migrations-cmd');
 const dbFile = () => join(root(), 'data', 'cmd.db');
 const configFile = () => join(root(), '.rebound', 'config.json');
-
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
 const destructive = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound' && codeOf(d) === 'RB-MIGRATE-DESTRUCTIVE');

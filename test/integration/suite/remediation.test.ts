@@ -3,36 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-
-const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Runs a rebound task through VS Code's task system and waits for it to end. */
-async function runTask(name: string): Promise<void> {
-  const tasks = await vscode.tasks.fetchTasks({ type: 'rebound' });
-  const task = tasks.find((t) => (t.definition as { task?: string }).task === name && t.source === 'Rebound') ?? tasks.find((t) => (t.definition as { task?: string }).task === name);
-  assert.ok(task, `task ${name} is not provided`);
-  const started: { execution?: vscode.TaskExecution } = {};
-  const ended = new Promise<void>((resolve) => {
-    const sub = vscode.tasks.onDidEndTask((e) => {
-      if (started.execution && e.execution === started.execution) {
-        sub.dispose();
-        resolve();
-      }
-    });
-  });
-  started.execution = await vscode.tasks.executeTask(task);
-  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`task ${name} did not end`)), 40_000))]);
-}
+import { root, waitFor, runTask } from './support';
 
 /** Markdown as the text a reader sees (escapes and non-breaking spaces undone). */
 const plain = (md: string) => md.replace(/&nbsp;/g, ' ').replace(/\*\*/g, '').replace(/\\(.)/g, '$1');

@@ -6,42 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
 import { isProcessAlive } from '../../../src/runner/process';
-
-const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function reboundTask(name: string): Promise<vscode.Task> {
-  const tasks = await vscode.tasks.fetchTasks({ type: 'rebound' });
-  const task = tasks.find((t) => (t.definition as { task?: string }).task === name);
-  assert.ok(task, `task ${name} is not provided; got ${tasks.map((t) => t.name).join(', ')}`);
-  return task;
-}
-
-/** Runs a rebound task through VS Code's task system (a real terminal) and waits for it to end. */
-async function runTask(name: string, whileRunning?: () => Promise<void>): Promise<void> {
-  const task = await reboundTask(name);
-  const started: { execution?: vscode.TaskExecution } = {};
-  const ended = new Promise<void>((resolve) => {
-    const sub = vscode.tasks.onDidEndTask((e) => {
-      if (started.execution && e.execution === started.execution) {
-        sub.dispose();
-        resolve();
-      }
-    });
-  });
-  started.execution = await vscode.tasks.executeTask(task);
-  if (whileRunning) await whileRunning();
-  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`task ${name} did not end`)), 40_000))]);
-}
+import { root, runTask, waitFor } from './support';
 
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
