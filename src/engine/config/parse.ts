@@ -2,7 +2,8 @@ import { getNodeValue, parseTree, printParseErrorCode, stripComments, type Node,
 import type { z } from 'zod';
 import type { TaskDefinition } from '../tasks/definition';
 import { semanticIssues } from './checks';
-import { LineMap, locate } from './locate';
+import { LineIndex } from '../migrations/text';
+import { locate } from './locate';
 import { fromZodIssues, pathText, type ConfigProblem, type LocatedIssue } from './problems';
 import { resolveTasks } from './resolve';
 import { configSchema, type ReboundConfig } from './schema';
@@ -77,11 +78,22 @@ type Document =
 /** The text as a JSON object tree, or its syntax problems. */
 function readDocument(text: string, file: string): Document {
   if (stripComments(text).trim() === '') return { kind: 'empty' };
-  const lines = new LineMap(text);
+  const lines = new LineIndex(text);
   const problem = (issue: LocatedIssue, start: number, end: number): ConfigProblem => {
-    const s = lines.position(start);
-    const e = lines.position(end);
-    const p: ConfigProblem = { file, path: issue.path, pathText: pathText(issue.path), message: issue.message, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, severity: 'error' };
+    // LineIndex is 0-based; problems are 1-based like compilers' messages.
+    const s = lines.positionAt(start);
+    const e = lines.positionAt(end);
+    const p: ConfigProblem = {
+      file,
+      path: issue.path,
+      pathText: pathText(issue.path),
+      message: issue.message,
+      line: s.line + 1,
+      column: s.character + 1,
+      endLine: e.line + 1,
+      endColumn: e.character + 1,
+      severity: 'error',
+    };
     if (issue.unknownKey) p.unknownKey = issue.unknownKey;
     return p;
   };
