@@ -6,6 +6,8 @@ import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
 import { setSession } from '../ui/session';
 import { seedDemoStore } from '../ui/seed';
+import { screenshot } from '../ui/workbench';
+import type Mocha from 'mocha';
 
 /** Runs the UI tests (playwright-core + Chromium) against the real workbench on the demo workspace. */
 export async function runUi(): Promise<PhaseResult> {
@@ -20,7 +22,16 @@ export async function runUi(): Promise<PhaseResult> {
     const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
     const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     setSession({ server, browser, page, workspace, workbenchUrl, resultsDir: join(ROOT, 'test-results', 'ui') });
-    return await runMocha('ui', findFiles(join(ROOT, 'out', 'test', 'ui'), '.test.js'), { timeout: 120_000 });
+    // A failed test leaves a screenshot of the workbench as it was, next to the others.
+    const rootHooks = {
+      async afterEach(this: Mocha.Context) {
+        const t = this.currentTest;
+        if (t?.state !== 'failed') return;
+        const name = `failed-${t.fullTitle().replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}`;
+        await screenshot(name).catch(() => undefined);
+      },
+    };
+    return await runMocha('ui', findFiles(join(ROOT, 'out', 'test', 'ui'), '.test.js'), { timeout: 120_000, rootHooks });
   } finally {
     setSession(undefined);
     await browser.close();

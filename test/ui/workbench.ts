@@ -10,25 +10,50 @@ export async function openWorkbench(page: Page = session().page): Promise<void> 
   await page.locator('.activitybar').waitFor({ timeout: 60_000 });
 }
 
-/** Runs a command through the command palette, by its full title (e.g. "Rebound: Show Log"). */
+/**
+ * Runs a command through the command palette, by its full title (e.g. "Rebound: Show Log"). The
+ * palette is opened again when the command does not show up (the workbench may still be
+ * restoring).
+ */
 export async function runCommand(title: string, page: Page = session().page): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
   // Pick the row whose label is exactly the title (recently used commands can be listed first).
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  // The command center in the title bar opens the quick input with a click, whichever part of the
+  // workbench (a webview, the terminal) has the keyboard focus; the keystroke is the fallback.
+  const commandCenter = page.locator('.command-center .command-center-center').first();
+  for (let attempt = 1; ; attempt++) {
+    if (await commandCenter.isVisible().catch(() => false)) await commandCenter.click();
+    else await page.keyboard.press('Control+Shift+P');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const shown = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, (err: unknown) => {
+      if (attempt >= 3) throw err;
+      return false;
+    });
+    if (shown) break;
+    await page.keyboard.press('Escape');
+  }
   await row.click();
 }
 
-/** Opens the Rebound container from the activity bar. */
+/**
+ * Opens the Rebound container from the activity bar. Clicking the item of the container already
+ * shown hides the side bar, and a reloaded workbench may restore the container a moment after the
+ * first look, so this clicks and looks again until the container is visible.
+ */
 export async function openReboundContainer(page: Page = session().page): Promise<Locator> {
-  const item = page.locator('.activitybar [role="tab"][aria-label^="Rebound"], .activitybar .action-item a[aria-label^="Rebound"]').first();
+  // The whole activity item: its badge (unresolved issues) sits over the icon and takes the click.
+  const item = page.locator('.activitybar .action-item').filter({ has: page.locator('[aria-label^="Rebound"]') }).first();
   await item.waitFor({ timeout: 60_000 });
   const sidebar = page.locator('#workbench\\.parts\\.sidebar');
-  if (!(await sidebar.locator('.composite.title', { hasText: /rebound/i }).isVisible().catch(() => false))) await item.click();
-  await sidebar.locator('.composite.title', { hasText: /rebound/i }).waitFor({ timeout: 30_000 });
+  const title = sidebar.locator('.composite.title', { hasText: /rebound/i });
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (await title.isVisible().catch(() => false)) return sidebar;
+    if (attempt > 0 || !(await title.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false))) await item.click();
+    if (await title.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) return sidebar;
+  }
+  await title.waitFor({ state: 'visible', timeout: 5_000 });
   return sidebar;
 }
 
