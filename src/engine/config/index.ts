@@ -18,3 +18,4 @@ export { configJsonSchema } from './jsonSchema';
 export { formatConfigProblem, pathText, type ConfigProblem, type UnknownKey } from './problems';
 export { allowedKeysAt } from './allowedKeys';
 export { didYouMean, editDistance } from './didYouMean';
+export { removeProperty, type Deletion } from './removeProperty';

@@ -103,7 +103,7 @@ export function fromZodIssues(issues: readonly Issue[], prefix: Path = [], sourc
 
 /** The allowed key at `objectPath` (relative to the source's schema) closest to `key`, among those not present. */
 function suggestKey(source: IssueSource, objectPath: Path, key: string): string | undefined {
-  const allowed = allowedKeysAt(source.schema, objectPath);
+  const allowed = allowedKeysAt(source.schema, objectPath, source.value);
   if (!allowed) return undefined;
   let here: unknown = source.value;
   for (const k of objectPath) here = here !== null && typeof here === 'object' ? (here as Record<string | number, unknown>)[k] : undefined;

@@ -89,11 +89,32 @@ export function registerConfigDiagnostics(options: ConfigDiagnosticsOptions = {}
   };
 
   // One watcher per workspace folder (a RelativePattern): plain glob watchers miss files in
-  // folders created after the workspace opened on some hosts (code-server).
-  const watchers = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(f, GLOB)));
+  // folders created after the workspace opened on some hosts (code-server). Folders added or
+  // removed later get or lose theirs.
+  const watchers = new Map<string, vscode.Disposable>();
+  const watchFolder = (folder: vscode.WorkspaceFolder) => {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, GLOB));
+    const subs = [
+      watcher,
+      watcher.onDidCreate((uri) => void validateOnDisk(uri)),
+      watcher.onDidChange((uri) => void validateOnDisk(uri)),
+      watcher.onDidDelete((uri) => {
+        if (!openDocument(uri)) collection.delete(uri);
+      }),
+    ];
+    watchers.set(folder.uri.toString(), vscode.Disposable.from(...subs));
+  };
+  for (const folder of vscode.workspace.workspaceFolders ?? []) watchFolder(folder);
   const subscriptions: vscode.Disposable[] = [
     collection,
-    ...watchers,
+    { dispose: () => watchers.forEach((w) => w.dispose()) },
+    vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      for (const folder of e.removed) {
+        watchers.get(folder.uri.toString())?.dispose();
+        watchers.delete(folder.uri.toString());
+      }
+      for (const folder of e.added) watchFolder(folder);
+    }),
     vscode.workspace.onDidOpenTextDocument(schedule),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -104,13 +125,6 @@ export function registerConfigDiagnostics(options: ConfigDiagnosticsOptions = {}
       // Closing without saving drops the edits: what counts again is the file on disk.
       void validateOnDisk(doc.uri);
     }),
-    ...watchers.flatMap((watcher) => [
-      watcher.onDidCreate((uri) => void validateOnDisk(uri)),
-      watcher.onDidChange((uri) => void validateOnDisk(uri)),
-      watcher.onDidDelete((uri) => {
-        if (!openDocument(uri)) collection.delete(uri);
-      }),
-    ]),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('rebound.diagnostics.enabled')) return;
       if (!enabled()) collection.clear();

@@ -1,13 +1,13 @@
-import { findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { parseConfig, type ConfigProblem } from '../../engine/config';
+import { parseConfig, removeProperty, type ConfigProblem, type Deletion } from '../../engine/config';
 import { CONFIG_DIAGNOSTIC_CODE, configDiagnostic } from './configDiagnostics';
 import { codeOf } from './convert';
 
 /**
  * Quick fixes for unknown keys in `.rebound/config.json`: "Rename to '…'" when the key is a likely
  * typo of an allowed key at that place (preferred), and always "Remove the unknown key" (the whole
- * property with its comma, so the JSON stays valid). The problems are read again from the
+ * property with its comma, so the JSON stays valid; neighbouring comments and layout are kept). The problems are read again from the
  * document's text, so a fix always applies to what the editor holds now.
  */
 export class ConfigFixProvider implements vscode.CodeActionProvider {
@@ -54,20 +54,11 @@ function fixesFor(doc: vscode.TextDocument, text: string, problem: ConfigProblem
   const remove = new vscode.CodeAction(`Remove the unknown key "${key}"`, vscode.CodeActionKind.QuickFix);
   remove.diagnostics = [d];
   remove.edit = new vscode.WorkspaceEdit();
-  for (const e of modify(text, problem.path, undefined, { formattingOptions: formattingOf(text, doc.eol) })) {
-    remove.edit.replace(doc.uri, rangeOf(doc, e), e.content);
-  }
+  for (const e of removeProperty(text, problem.path)) remove.edit.delete(doc.uri, rangeOf(doc, e));
   actions.push(remove);
   return actions;
 }
 
-function rangeOf(doc: vscode.TextDocument, e: Edit): vscode.Range {
+function rangeOf(doc: vscode.TextDocument, e: Deletion): vscode.Range {
   return new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length));
-}
-
-/** The file's own indentation (the first indented key), so the edit keeps its layout. */
-function formattingOf(text: string, eol: vscode.EndOfLine): FormattingOptions {
-  const indent = /^([ \t]+)"/m.exec(text)?.[1];
-  const tabs = indent?.startsWith('\t') ?? false;
-  return { insertSpaces: !tabs, tabSize: tabs ? 1 : indent?.length || 2, eol: eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' };
 }

@@ -95,6 +95,22 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       if (!db) return undefined;
       const n = arg as MigrationNode | undefined;
       const named = commandArgs(arg);
+      if (named) {
+        // Called with arguments (a keybinding, another extension): they must say exactly what to
+        // roll back, since no confirmation is asked.
+        const bad =
+          named.to !== undefined && named.steps !== undefined
+            ? 'give either "to" or "steps", not both'
+            : named.to !== undefined && countOrUndefined(named.to) === undefined
+              ? `"to" must be a version number (0 or more), got ${JSON.stringify(named.to)}`
+              : named.steps !== undefined && (countOrUndefined(named.steps) ?? 0) < 1
+                ? `"steps" must be a whole number of 1 or more, got ${JSON.stringify(named.steps)}`
+                : undefined;
+        if (bad) {
+          void vscode.window.showErrorMessage(`Rebound: rebound.migrate.down: ${bad}. Nothing was rolled back.`);
+          return undefined;
+        }
+      }
       const target = n?.kind === 'migration' ? n.entry.version - 1 : countOrUndefined(named?.to);
       const steps = countOrUndefined(named?.steps) ?? 1;
       if (!named) {

@@ -131,7 +131,11 @@ export async function handleInterrupted(
   if (strategy === 'automatic') {
     for (const run of runs) {
       log.info(`resuming interrupted run ${run.id} of task "${run.name}" (recovery strategy: automatic)`);
-      await resumeInTerminal(run.name, { runId: run.id, recovery: 'automatic' });
+      try {
+        await resumeInTerminal(run.name, { runId: run.id, recovery: 'automatic' });
+      } catch (err) {
+        log.warn(`could not start the resume of run ${run.id}: ${(err as Error).message}`);
+      }
     }
     return;
   }

@@ -19,8 +19,13 @@ export class EditorTaskRunner implements TaskRunnerFacade, vscode.Disposable {
     private readonly session: ReboundSession,
     private readonly config: WorkspaceConfig,
   ) {
-    // Dead letters of kind `task` (the Dead Letters view, `rebound dlq retry`) re-run through this runner.
-    this.retryHandler = registerTaskRetryHandler(() => ({ runner: this.current(), dispose: () => undefined }));
+    // Dead letters of kind `task` (the Dead Letters view) re-run through this runner, with the
+    // store kept open until the re-run ends.
+    this.retryHandler = registerTaskRetryHandler(() => {
+      const runner = this.current();
+      const lease = this.session.lease();
+      return { runner, dispose: () => lease.dispose() };
+    });
   }
 
   /** The runner over the session's current store (a reopened store gets a new runner). */
@@ -53,7 +58,16 @@ export class EditorTaskRunner implements TaskRunnerFacade, vscode.Disposable {
 
   run: TaskRunnerFacade['run'] = (name, io) => this.current().run(name, io);
   resume: TaskRunnerFacade['resume'] = (runId, io) => this.current().resume(runId, io);
-  recover: TaskRunnerFacade['recover'] = (runId, action, io, strategy) => this.current().recover(runId, action, io, strategy);
+  recover: TaskRunnerFacade['recover'] = async (runId, action, io, strategy) => {
+    const runner = this.current();
+    // A rollback's undos write to the store: a config edit or Refresh meanwhile waits for the end.
+    const lease = this.session.lease();
+    try {
+      return await runner.recover(runId, action, io, strategy);
+    } finally {
+      lease.dispose();
+    }
+  };
 
   interrupted(): ReturnType<TaskRunnerFacade['interrupted']> {
     return this.session.store() ? this.current().interrupted() : [];

@@ -41,7 +41,9 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, 
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
           : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     item.description = running ? 'running…' : t.interrupted ? 'interrupted: recover or resume' : t.last ? `${t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
-    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}${t.interrupted && !running ? '.interrupted' : ''}`;
+    // A failed or cancelled run resumes from its first unfinished step; an interrupted one through recovery.
+    const resumable = !running && (t.last?.state === 'failed' || t.last?.state === 'cancelled');
+    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}${resumable ? '.resumable' : ''}${t.interrupted && !running ? '.interrupted' : ''}`;
     item.tooltip = new SafeMarkdown()
       .bold(t.name)
       .field(t.steps > 1 ? 'Steps' : 'Command', t.detail)

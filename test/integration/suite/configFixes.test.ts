@@ -107,4 +107,18 @@ describe('Config quick fixes for unknown keys', function () {
     await waitFor(() => configDiagnostics(uri).length === 0, 'the diagnostic to clear');
     await doc.save();
   });
+
+  it('removes the last key without touching the comment on the line before or a one-line object', async () => {
+    folders.push('config-fix-comment');
+    const text = `{\n  "retention": { "days": 3 }, // keep 3 days\n  "colour": "red"\n}\n`;
+    const { uri, doc, diagnostic } = await openWithProblem('config-fix-comment', text);
+    assert.equal(diagnostic.message, 'colour: unknown key "colour"');
+    const actions = await quickFixes(uri, diagnostic.range, 'Remove the unknown key "colour"');
+    const remove = actions.find((a) => a.title === 'Remove the unknown key "colour"');
+    assert.ok(remove?.edit);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    assert.equal(doc.getText(), `{\n  "retention": { "days": 3 } // keep 3 days\n}\n`, 'only the key and the comma before it went');
+    await waitFor(() => configDiagnostics(uri).length === 0, 'the diagnostic to clear');
+    await doc.save();
+  });
 });

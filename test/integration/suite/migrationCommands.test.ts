@@ -148,6 +148,15 @@ describe('Migration commands on a real database', () => {
     assert.ok(rows().every((row) => / applied · /.test(row)), rows().join(' | '));
   });
 
+  it('rebound.migrate.down refuses arguments that do not say exactly what to roll back, and rolls back nothing', async () => {
+    const before = history();
+    for (const args of [{ to: '1' }, { to: -1 }, { steps: 1.5 }, { steps: 0 }, { to: 1, steps: 1 }]) {
+      const r = await vscode.commands.executeCommand<RunReport | undefined>('rebound.migrate.down', { database: 'cmd', ...args });
+      assert.equal(r, undefined, `${JSON.stringify(args)} ran a rollback`);
+      assert.deepEqual(history(), before, `${JSON.stringify(args)} changed the history`);
+    }
+  });
+
   it('rebound.migrate.down rolls back one step without asking when called with { database, steps }, verified against the schema', async () => {
     const r = await vscode.commands.executeCommand<RunReport | undefined>('rebound.migrate.down', { database: 'cmd', steps: 1 });
     assert.ok(r, 'the rollback ran (no confirmation or failure in between)');

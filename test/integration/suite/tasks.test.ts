@@ -58,6 +58,8 @@ describe('Rebound tasks in the editor', function () {
     assert.deepEqual(readLines(join(root(), 'tmp', 'deploy.log')), ['upload', 'migrate', 'activate', 'undo-migrate', 'undo-upload']);
     const run = lastRun('deploy');
     assert.equal(run.state, 'failed', 'a permanent failure ends the run failed (its completed steps undone)');
+    const node = api.ui!.tasks.getChildren().find((t) => t.name === 'deploy')!;
+    assert.match(String(api.ui!.tasks.getTreeItem(node).contextValue), /\.resumable/, 'the Tasks view offers Resume');
     const attempts = runner().attempts.list({ runId: run.id });
     assert.equal(attempts.filter((a) => a.outcome !== 'success').length, 1, 'the permanent failure was not retried');
     const store = api.session!.store()!;

@@ -56,6 +56,28 @@ describe('config: unknown keys and "did you mean"', () => {
       assert.equal(allowedKeysAt(configSchema, ['tasks', 'build', 'steps', 'x']), undefined);
     });
 
+    it('takes only the branch of a discriminated union its discriminator selects, or the keys common to all', () => {
+      const path = ['breakers', 'k'];
+      const rate = allowedKeysAt(configSchema, path, { breakers: { k: { kind: 'rate' } } });
+      assert.ok(rate?.includes('minimumThroughput') && rate.includes('windowMs'), String(rate));
+      const consecutive = allowedKeysAt(configSchema, path, { breakers: { k: { kind: 'consecutive' } } });
+      assert.ok(consecutive?.includes('threshold') && consecutive.includes('halfOpenAfterMs'), String(consecutive));
+      assert.ok(consecutive && !consecutive.includes('minimumThroughput') && !consecutive.includes('windowMs'), String(consecutive));
+      for (const value of [{ breakers: { k: {} } }, { breakers: { k: { kind: 'leaky' } } }, { breakers: { k: { kind: 7 } } }, undefined]) {
+        assert.deepEqual(allowedKeysAt(configSchema, path, value), consecutive, `common keys for ${JSON.stringify(value)}`);
+      }
+      const shapes = z.discriminatedUnion('type', [
+        z.strictObject({ type: z.literal('circle'), radius: z.number(), colour: z.string() }),
+        z.strictObject({ type: z.literal('square'), side: z.number(), colour: z.string() }),
+      ]);
+      assert.deepEqual(allowedKeysAt(shapes, [], { type: 'square' }), ['type', 'side', 'colour']);
+      assert.deepEqual(allowedKeysAt(shapes, [], { type: 'oval' }), ['type', 'colour']);
+      assert.deepEqual(allowedKeysAt(z.array(shapes), [1], [{ type: 'square' }, { type: 'circle' }]), ['type', 'radius', 'colour']);
+      assert.deepEqual(allowedKeysAt(z.union([shapes, z.strictObject({ other: z.number() })]), []), ['type', 'colour', 'other'], 'a plain union takes every branch');
+      // Deeper, through the selected branch (a key both branches have).
+      assert.ok(allowedKeysAt(configSchema, [...path, 'breakBackoff'], { breakers: { k: { kind: 'rate' } } })?.includes('maxMs'));
+    });
+
     it('follows pipes, defaults and lazy schemas', () => {
       const inner = z.strictObject({ alpha: z.number(), beta: z.string() });
       const s = z.strictObject({ a: inner.default({ alpha: 1, beta: 'x' }), b: z.lazy(() => inner), c: inner.transform((v) => v.alpha) });
@@ -76,6 +98,17 @@ describe('config: unknown keys and "did you mean"', () => {
     it('an unknown key inside a union branch (an inline retry policy) gets the branch keys', () => {
       const p = problemAt(problemsOf(`{ "tasks": { "b": { "command": "x", "retry": { "maxAttempts": 2, "bakoff": { "kind": "fixed", "baseMs": 1 } } } } }`), 'tasks.b.retry.bakoff');
       assert.equal(p.message, `unknown key "bakoff"; did you mean 'backoff'?`);
+    });
+
+    it('a typo in a breaker is matched against the keys of its own kind only', () => {
+      const consecutive = problemAt(problemsOf(`{"breakers":{"k":{"kind":"consecutive","threshold":3,"minimumThroughpt":5}}}`), 'breakers.k.minimumThroughpt');
+      assert.equal(consecutive.message, 'unknown key "minimumThroughpt"', 'no key of the rate breaker');
+      assert.deepEqual(consecutive.unknownKey, { key: 'minimumThroughpt' });
+      const rate = problemAt(problemsOf(`{"breakers":{"k":{"kind":"rate","threshold":0.5,"windowMs":1000,"minimumThroughpt":5}}}`), 'breakers.k.minimumThroughpt');
+      assert.equal(rate.message, `unknown key "minimumThroughpt"; did you mean 'minimumThroughput'?`);
+      assert.deepEqual(rate.unknownKey, { key: 'minimumThroughpt', suggestion: 'minimumThroughput' });
+      const common = problemAt(problemsOf(`{"breakers":{"k":{"kind":"consecutive","threshold":3,"halfOpenAftrMs":5}}}`), 'breakers.k.halfOpenAftrMs');
+      assert.equal(common.message, `unknown key "halfOpenAftrMs"; did you mean 'halfOpenAfterMs'?`);
     });
 
     it('does not suggest a key that is already there, nor an unrelated one', () => {
