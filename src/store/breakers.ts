@@ -121,24 +121,45 @@ export interface PersistBreakerOptions {
    */
   successSaveIntervalMs?: number;
   now?: () => number;
+  /**
+   * Save only over the row as it was last seen (compare-and-set), for a breaker shared with other
+   * writers (the Health view, other processes). `seen` is the version the breaker was loaded from
+   * (undefined: no row yet, saved at once), and is updated after each save; when another writer
+   * saved meanwhile, nothing is written and `onConflict` is called (load the stored state instead).
+   */
+  guard?: { seen: BreakerVersion | undefined; onConflict(): void };
 }
 
 /**
  * Keeps `breaker`'s state in the store: saved now, on every state change and counted failure, and
  * on successes that change the failure count. Restore with `circuitBreaker({ initialState: repo.load(key) })`.
+ * With `guard`, saves are compare-and-set (see PersistBreakerOptions).
  */
 export function persistBreaker(breaker: CircuitBreakerPolicy, repository: BreakerRepository, options: PersistBreakerOptions = {}): Disposable {
   const key = options.key ?? breaker.name;
   const now = options.now ?? Date.now;
   const interval = options.successSaveIntervalMs ?? 5000;
-  let lastSaved = 0;
-  let lastFailures = -1;
+  const guard = options.guard;
+  let stopped = false;
+  let lastSaved = now();
+  let lastFailures = breaker.summary().failures;
   const save = () => {
-    repository.save(key, breaker.toJSON());
+    if (stopped) return;
+    if (guard) {
+      const written = repository.saveIf(key, breaker.toJSON(), guard.seen);
+      if (written === undefined) {
+        guard.onConflict();
+        return;
+      }
+      guard.seen = written;
+    } else {
+      repository.save(key, breaker.toJSON());
+    }
     lastSaved = now();
     lastFailures = breaker.summary().failures;
   };
-  save();
+  // A guarded breaker loaded from a row is already saved; anything else is listed from now on.
+  if (!guard || guard.seen === undefined) save();
   const subscriptions = [
     breaker.onStateChange(save),
     breaker.onFailure(save),
@@ -146,5 +167,10 @@ export function persistBreaker(breaker: CircuitBreakerPolicy, repository: Breake
       if (breaker.summary().failures !== lastFailures || now() - lastSaved >= interval) save();
     }),
   ];
-  return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+  return {
+    dispose: () => {
+      stopped = true;
+      subscriptions.forEach((s) => s.dispose());
+    },
+  };
 }

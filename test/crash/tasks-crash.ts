@@ -187,6 +187,25 @@ function count(lines: string[], line: string): number {
   return lines.filter((l) => l === line).length;
 }
 
+/**
+ * Runs `task` through the CLI and SIGKILLs it at `point`; then records in `result` whether the run
+ * was left interrupted, its step states, the step that was `busy` (running or undoing) and whether
+ * the journal agrees with them. Undefined when the kill did not leave an interrupted run.
+ */
+async function killMidRun(cli: string, root: string, task: string, point: KillPoint, busy: string, result: TaskCrashRun) {
+  const killed = await runAndKill(cli, root, task, point);
+  const atKill = existsSync(join(root, '.rebound', 'rebound.db')) ? readRun(root, undefined, task) : undefined;
+  if (!killed.killed || !atKill || atKill.run.state !== 'running') {
+    result.problems.push(`not interrupted: the CLI ${killed.killed ? 'was killed' : `ended (${killed.code})`}, the run is ${atKill?.run.state ?? 'missing'}`);
+    return undefined;
+  }
+  result.interrupted = true;
+  result.statesAtKill = atKill.run.steps.map((s) => s.state);
+  result.interruptedStep = atKill.run.steps.find((s) => s.state === busy)?.index ?? null;
+  if (!atKill.check.ok) result.problems.push(`journal inconsistent after the kill: ${atKill.check.problems.join('; ')}`);
+  return atKill;
+}
+
 /** One kill point in a fresh workspace. */
 async function crashOnce(cli: string, point: KillPoint, steps: number, stepMs: number): Promise<TaskCrashRun> {
   const label = `${point.phase} of step ${point.step}${point.delayMs ? ` + ${point.delayMs} ms` : ''}`;
@@ -194,18 +213,9 @@ async function crashOnce(cli: string, point: KillPoint, steps: number, stepMs: n
   const problems: string[] = [];
   const result: TaskCrashRun = { point, label, interrupted: false, statesAtKill: [], interruptedStep: null, ok: false, problems };
   try {
-    const killed = await runAndKill(cli, ws.root, 'pipeline', point);
-    const atKill = existsSync(join(ws.root, '.rebound', 'rebound.db')) ? readRun(ws.root) : undefined;
-    if (!killed.killed || !atKill || atKill.run.state !== 'running') {
-      problems.push(`not interrupted: the CLI ${killed.killed ? 'was killed' : `ended (${killed.code})`}, the run is ${atKill?.run.state ?? 'missing'}`);
-      return result;
-    }
-    result.interrupted = true;
+    const atKill = await killMidRun(cli, ws.root, 'pipeline', point, 'running', result);
+    if (!atKill) return result;
     const runId = atKill.run.id;
-    result.statesAtKill = atKill.run.steps.map((s) => s.state);
-    const running = atKill.run.steps.find((s) => s.state === 'running');
-    result.interruptedStep = running ? running.index : null;
-    if (!atKill.check.ok) problems.push(`journal inconsistent after the kill: ${atKill.check.problems.join('; ')}`);
 
     const list = await runCli(cli, ws.root, ['recovery', 'list', '--json']);
     let listed: Array<{ id: string; completedSteps: number; totalSteps: number }> = [];
@@ -286,18 +296,9 @@ async function crashUndoOnce(cli: string, point: KillPoint, stepMs: number): Pro
   const problems: string[] = [];
   const result: TaskCrashRun = { point, label, interrupted: false, statesAtKill: [], interruptedStep: null, ok: false, problems };
   try {
-    const killed = await runAndKill(cli, ws.root, 'rollout', point);
-    const atKill = existsSync(join(ws.root, '.rebound', 'rebound.db')) ? readRun(ws.root, undefined, 'rollout') : undefined;
-    if (!killed.killed || !atKill || atKill.run.state !== 'running') {
-      problems.push(`not interrupted: the CLI ${killed.killed ? 'was killed' : `ended (${killed.code})`}, the run is ${atKill?.run.state ?? 'missing'}`);
-      return result;
-    }
-    result.interrupted = true;
+    const atKill = await killMidRun(cli, ws.root, 'rollout', point, 'undoing', result);
+    if (!atKill) return result;
     const runId = atKill.run.id;
-    result.statesAtKill = atKill.run.steps.map((s) => s.state);
-    const undoing = atKill.run.steps.find((s) => s.state === 'undoing');
-    result.interruptedStep = undoing ? undoing.index : null;
-    if (!atKill.check.ok) problems.push(`journal inconsistent after the kill: ${atKill.check.problems.join('; ')}`);
     if (result.statesAtKill[2] !== 'failed') problems.push(`step 3 is ${result.statesAtKill[2]} at the kill, not failed`);
     const linesAtKill = readFileSync(join(ws.root, 'log.txt'), 'utf8').split('\n').filter(Boolean);
 

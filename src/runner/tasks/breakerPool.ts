@@ -1,7 +1,7 @@
 import type { Clock, RandomSource } from '../../engine/clock';
 import type { Disposable } from '../../engine/event';
 import { breakerFromConfig, type Action, type BreakerConfig, type CircuitBreakerPolicy } from '../../engine/resilience';
-import type { BreakerRepository, BreakerVersion } from '../../store/breakers';
+import { persistBreaker, type BreakerRepository, type BreakerVersion, type PersistBreakerOptions } from '../../store/breakers';
 
 export interface BreakerPoolOptions {
   clock: Clock;
@@ -14,11 +14,10 @@ interface Entry {
   policy: CircuitBreakerPolicy;
   /** The config it was built with (JSON), so a config edit builds it again. */
   config: string;
-  /** The row as this pool last read or wrote it. */
-  seen: BreakerVersion | undefined;
-  lastSaved: number;
-  lastFailures: number;
-  subscriptions: Disposable[];
+  /** The stored row as this pool last read or wrote it (kept current by persistBreaker). */
+  guard: NonNullable<PersistBreakerOptions['guard']>;
+  /** Keeps the breaker saved, compare-and-set. */
+  persistence: Disposable;
 }
 
 /**
@@ -42,48 +41,40 @@ export class BreakerPool implements Disposable {
   }
 
   dispose(): void {
-    for (const e of this.entries.values()) for (const s of e.subscriptions) s.dispose();
+    for (const e of this.entries.values()) e.persistence.dispose();
     this.entries.clear();
   }
 
   private sync(name: string, config: BreakerConfig): Entry {
     const configJson = JSON.stringify(config);
     const entry = this.entries.get(name);
-    const stored = this.repository.version(name);
-    if (entry && entry.config === configJson && sameVersion(entry.seen, stored)) return entry;
+    if (entry && entry.config === configJson && sameVersion(entry.guard.seen, this.repository.version(name))) return entry;
     return this.load(name, config, configJson);
   }
 
   /** Builds the breaker from the stored row (none: a fresh closed one) and keeps it saved. */
   private load(name: string, config: BreakerConfig, configJson: string): Entry {
-    const old = this.entries.get(name);
-    if (old) for (const s of old.subscriptions) s.dispose();
-    const seen = this.repository.version(name);
+    const previous = this.entries.get(name);
+    previous?.persistence.dispose();
+    // The version is read before the state, so a write in between makes the first save conflict
+    // (and reload) rather than overwrite it. When someone else saved meanwhile, their state is
+    // newer than this outcome: take it.
+    const guard = { seen: this.repository.version(name), onConflict: () => void this.load(name, config, configJson) };
     const policy = breakerFromConfig(name, config, { initialState: this.repository.load(name), clock: this.options.clock, random: this.options.random });
-    const entry: Entry = { policy, config: configJson, seen, lastSaved: this.options.clock.now(), lastFailures: policy.summary().failures, subscriptions: [] };
-    const interval = this.options.successSaveIntervalMs ?? 5000;
-    const save = () => {
-      if (this.entries.get(name) !== entry) return;
-      const written = this.repository.saveIf(name, policy.toJSON(), entry.seen);
-      if (written === undefined) {
-        // Someone else saved meanwhile: their state is newer than this outcome; take it.
-        this.load(name, config, configJson);
-        return;
-      }
-      entry.seen = written;
-      entry.lastSaved = this.options.clock.now();
-      entry.lastFailures = policy.summary().failures;
-    };
-    entry.subscriptions.push(
-      policy.onStateChange(save),
-      policy.onFailure(save),
-      policy.onSuccess(() => {
-        if (policy.summary().failures !== entry.lastFailures || this.options.clock.now() - entry.lastSaved >= interval) save();
-      }),
-    );
+    const persistence = persistBreaker(policy, this.repository, {
+      key: name,
+      now: () => this.options.clock.now(),
+      successSaveIntervalMs: this.options.successSaveIntervalMs,
+      guard,
+    });
+    // The first save found a row written meanwhile and loaded it instead: keep that one.
+    const current = this.entries.get(name);
+    if (current !== previous) {
+      persistence.dispose();
+      return current!;
+    }
+    const entry: Entry = { policy, config: configJson, guard, persistence };
     this.entries.set(name, entry);
-    // A breaker in use is listed (Health view) from its first call on.
-    if (seen === undefined) save();
     return entry;
   }
 }
