@@ -1,3 +1,4 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
 import { startCodeServer } from './codeServer';
@@ -19,9 +20,16 @@ export async function runUi(): Promise<PhaseResult> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
+    const resultsDir = join(ROOT, 'test-results', 'ui');
+    // The workbench's console (the extension host's included) goes to a log next to the
+    // screenshots, to read when a UI test fails.
+    mkdirSync(resultsDir, { recursive: true });
+    const consoleLog = join(resultsDir, 'console.log');
+    writeFileSync(consoleLog, '');
+    page.on('console', (msg) => appendFileSync(consoleLog, `${new Date().toISOString()} ${msg.type()} ${msg.text()}\n`));
     const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
     const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    setSession({ server, browser, page, workspace, workbenchUrl, resultsDir: join(ROOT, 'test-results', 'ui') });
+    setSession({ server, browser, page, workspace, workbenchUrl, resultsDir });
     // A failed test leaves a screenshot of the workbench as it was, next to the others.
     const rootHooks = {
       async afterEach(this: Mocha.Context) {

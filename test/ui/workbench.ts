@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { session } from './session';
 
-/** Opens (or reopens) the workbench and waits until it is ready for input. */
+/**
+ * Opens (or reopens) the workbench and waits until it is ready for input and Rebound is active
+ * (its status bar item is shown). After a reload, a command picked from the palette while the
+ * extension host was still starting was seen never to run (about one UI run in three).
+ */
 export async function openWorkbench(page: Page = session().page): Promise<void> {
   await page.goto(session().workbenchUrl);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Rebound' }).first().waitFor({ timeout: 60_000 });
 }
 
 /**
@@ -35,6 +40,7 @@ export async function runCommand(title: string, page: Page = session().page): Pr
     await page.keyboard.press('Escape');
   }
   await row.click();
+  await input.waitFor({ state: 'hidden' });
 }
 
 /**
