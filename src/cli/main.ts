@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { COMMANDS } from './commands';
 import { ensureTaskRetryHandler } from './commands/run';
+import { isLockError } from '../engine/errors';
 import { ConfigFileError } from '../runner/config';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
 
@@ -155,7 +156,7 @@ export function reportError(err: unknown, cmd: CliCommand | undefined, out: Outp
     out.json({ ok: false, error: { code: err.code, message: err.message } });
     return EXIT.usage;
   }
-  const exit = typeof e?.exitCode === 'number' ? e.exitCode : EXIT.failed;
+  const exit = typeof e?.exitCode === 'number' ? e.exitCode : isLockError(err) ? EXIT.locked : EXIT.failed;
   out.error(`rebound: ${e?.code ? `[${e.code}] ` : ''}${e?.message ?? String(err)}`);
   out.json({ ok: false, error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) } });
   return exit;

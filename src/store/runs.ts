@@ -1,4 +1,4 @@
-import { ValidationError } from '../engine/errors';
+import { LockError, ValidationError } from '../engine/errors';
 import {
   RUN_STATES,
   canStepTransition,
@@ -81,15 +81,30 @@ export interface StepTransition {
   data?: Record<string, unknown>;
 }
 
-export interface InterruptedQuery {
+/** How to tell a live run owner from a gone one. */
+export interface Liveness {
   /** This host: owners on it are checked with `isAlive`. */
   host: string;
   /** Whether the owner (a process of this host) is still the process that started the run. */
   isAlive(owner: RunOwner): boolean;
   /** A run whose heartbeat is older than this is interrupted, unless its owner is proven alive on this host. */
   staleAfterMs: number;
+}
+
+export interface InterruptedQuery extends Liveness {
   kind?: 'task' | 'migration';
   name?: string;
+}
+
+/** Why a run that says `running` is interrupted, or undefined when its owner is alive (see RunRepository.interrupted). */
+function interruption(run: StoredRun, q: Liveness, now: number): InterruptedRunInfo['reason'] | undefined {
+  if (run.owner.host === q.host) {
+    if (!q.isAlive({ ...run.owner, startTime: null })) return 'owner-gone';
+    if (!q.isAlive(run.owner)) return 'pid-reused';
+    if (run.owner.startTime === null && now - run.heartbeat > q.staleAfterMs) return 'heartbeat-expired';
+    return undefined;
+  }
+  return now - run.heartbeat > q.staleAfterMs ? 'heartbeat-expired' : undefined;
 }
 
 export interface InterruptedRunInfo {
@@ -205,11 +220,17 @@ export class RunRepository {
   }
 
   /** Creates a run in state `running` with every step `pending`; journal: `run-started`. */
-  start(input: StartRunInput): StoredRun {
+  /**
+   * Starts a run. With `exclusive`, a run of the same kind and name whose owner is alive makes this
+   * throw a LockError naming it; the check and the insert are one immediate transaction, so two
+   * processes cannot both start.
+   */
+  start(input: StartRunInput, exclusive?: Liveness): StoredRun {
     if (input.steps.length === 0) throw new ValidationError(`Run ${input.id} of "${input.name}" has no steps`);
     const now = this.now();
     this.db
       .transaction(() => {
+        if (exclusive) this.assertNoLiveRun(input.kind ?? 'task', input.name, input.id, exclusive, now);
         this.db
           .prepare(
             `INSERT INTO runs (id, kind, name, state, owner_pid, owner_host, owner_start, started_at, heartbeat, ended_at, definition_json, error_code, resumed_from)
@@ -317,10 +338,17 @@ export class RunRepository {
    * and heartbeat), so two processes recovering the same run cannot both take it. Journal:
    * `run-resumed`. Returns false when someone else changed it first.
    */
-  claim(runId: string, owner: RunOwner, expected: Pick<StoredRun, 'state' | 'owner' | 'heartbeat'>, data: Record<string, unknown> = {}): boolean {
+  claim(
+    runId: string,
+    owner: RunOwner,
+    expected: Pick<StoredRun, 'state' | 'owner' | 'heartbeat' | 'kind' | 'name'>,
+    data: Record<string, unknown> = {},
+    exclusive?: Liveness,
+  ): boolean {
     const now = this.now();
     return this.db
       .transaction(() => {
+        if (exclusive) this.assertNoLiveRun(expected.kind, expected.name, runId, exclusive, now);
         const info = this.db
           .prepare(
             `UPDATE runs SET state = 'running', owner_pid = ?, owner_host = ?, owner_start = ?, heartbeat = ?, ended_at = NULL, error_code = NULL
@@ -379,15 +407,22 @@ export class RunRepository {
     const now = this.now();
     const found: InterruptedRunInfo[] = [];
     for (const run of this.list({ states: ['running'], kind: q.kind, name: q.name, limit: 10_000 })) {
-      if (run.owner.host === q.host) {
-        if (!q.isAlive({ ...run.owner, startTime: null })) found.push({ run, reason: 'owner-gone' });
-        else if (!q.isAlive(run.owner)) found.push({ run, reason: 'pid-reused' });
-        else if (run.owner.startTime === null && now - run.heartbeat > q.staleAfterMs) found.push({ run, reason: 'heartbeat-expired' });
-      } else if (now - run.heartbeat > q.staleAfterMs) {
-        found.push({ run, reason: 'heartbeat-expired' });
-      }
+      const reason = interruption(run, q, now);
+      if (reason) found.push({ run, reason });
     }
     return found;
+  }
+
+  /** Throws a LockError when another run of this kind and name says `running` and its owner is alive. */
+  private assertNoLiveRun(kind: 'task' | 'migration', name: string, exceptId: string, liveness: Liveness, now: number): void {
+    const other = this.list({ states: ['running'], kind, name, limit: 10_000 }).find((r) => r.id !== exceptId && interruption(r, liveness, now) === undefined);
+    if (!other) return;
+    const what = kind === 'task' ? 'Task' : 'Migration';
+    throw new LockError(
+      `${what} "${name}" is already running: run ${other.id}, pid ${other.owner.pid} on ${other.owner.host}, started ${new Date(other.startedAt).toISOString()}. ` +
+        'Wait for it to finish or cancel it; two runs of one task would run its steps at the same time.',
+      { context: { component: kind === 'task' ? 'tasks' : 'migrations', task: kind === 'task' ? name : undefined, runId: other.id } },
+    );
   }
 
   journal(runId: string): StoredJournalEntry[] {

@@ -103,7 +103,8 @@ export const runCommand: CliCommand = {
     '',
     "The task's output goes to stdout (to stderr with --json, whose document is on stdout); Rebound's",
     'progress goes to stderr. Exit 0 when the task (or its fallback) succeeded, 1 when it failed or was',
-    'cancelled (Ctrl+C; resumable with `rebound recovery execute RUN`), 2 for an unknown task or a bad config.',
+    'cancelled (Ctrl+C; resumable with `rebound recovery execute RUN`), 2 for an unknown task or a bad config,',
+    '3 when the task is already running in another process (the editor or another terminal).',
   ],
   async run(ctx) {
     if (ctx.args.length !== 1) throw new UsageError(ctx.args.length === 0 ? 'run expects the name of a task' : `run takes one task, got: ${ctx.args.join(' ')}`);

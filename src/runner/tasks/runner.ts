@@ -40,7 +40,7 @@ import { AttemptRepository } from '../../store/attempts';
 import { BreakerRepository } from '../../store/breakers';
 import { DeadLetterRepository } from '../../store/deadLetters';
 import type { ErrorStore } from '../../store/errorStore';
-import { RunRepository, type RunOwner, type StoredJournalEntry, type StoredRecovery, type StoredRun } from '../../store/runs';
+import { RunRepository, type Liveness, type RunOwner, type StoredJournalEntry, type StoredRecovery, type StoredRun } from '../../store/runs';
 import { randomId } from '../migrations/identity';
 import { runShell, type ShellRunResult } from '../process';
 import { BreakerPool } from './breakerPool';
@@ -291,7 +291,7 @@ export class TaskRunner {
 
   /** Runs that say `running` but whose owner is gone (see RunRepository.interrupted). */
   interrupted(): InterruptedRun[] {
-    return this.runs.interrupted({ host: this.owner.host, isAlive: this.isAlive, staleAfterMs: this.staleAfterMs, kind: 'task' }).map(({ run, reason }) => ({
+    return this.runs.interrupted({ ...this.liveness(), kind: 'task' }).map(({ run, reason }) => ({
       id: run.id,
       name: run.name,
       startedAt: run.startedAt,
@@ -433,7 +433,7 @@ export class TaskRunner {
       definition: def,
       steps: def.steps.map((s) => s.name),
       resumedFrom: standsInFor,
-    });
+    }, this.liveness());
     return this.execute(run, def, io, opts);
   }
 
@@ -483,7 +483,7 @@ export class TaskRunner {
 
   /** Claims the run for this runner, or throws when someone else changed it first. */
   private take(run: StoredRun, data: Record<string, unknown>): void {
-    if (!this.runs.claim(run.id, this.owner, run, data)) {
+    if (!this.runs.claim(run.id, this.owner, run, data, this.liveness())) {
       throw new RecoveryError(`Run ${run.id} of "${run.name}" was taken over by another process meanwhile`, { context: { task: run.name, runId: run.id } });
     }
   }
@@ -507,8 +507,13 @@ export class TaskRunner {
   }
 
   private interruptedReason(run: StoredRun): string | undefined {
-    const found = this.runs.interrupted({ host: this.owner.host, isAlive: this.isAlive, staleAfterMs: this.staleAfterMs, kind: run.kind, name: run.name });
+    const found = this.runs.interrupted({ ...this.liveness(), kind: run.kind, name: run.name });
     return found.find((f) => f.run.id === run.id)?.reason;
+  }
+
+  /** How this runner tells live run owners from gone ones; also what keeps one task to one run at a time. */
+  private liveness(): Liveness {
+    return { host: this.owner.host, isAlive: this.isAlive, staleAfterMs: this.staleAfterMs };
   }
 
   private classifierFor(def: TaskDefinition): Classifier {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,24 @@ describe('Rebound tasks in the editor', function () {
     });
     await waitFor(() => pids.every((p) => !isProcessAlive(p)), 'every process of the task to be gone', 10_000);
     assert.equal(lastRun('slow').state, 'cancelled');
+  });
+
+  it('does not run a task that another process (the CLI, another window) is running', async () => {
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const runId = `held-${Date.now()}`;
+    const def = runner().definition('fetch');
+    try {
+      runner().runs.start({ id: runId, name: 'fetch', owner: { pid: holder.pid!, host: hostname(), startTime: null }, definition: def, steps: def.steps.map((s) => s.name) });
+      const runs = runner().runs.list({ name: 'fetch', kind: 'task' }).length;
+      const count = readFileSync(join(root(), 'tmp', 'flaky.count'), 'utf8');
+      await runTask('fetch');
+      assert.equal(runner().runs.list({ name: 'fetch', kind: 'task' }).length, runs, 'no second run was started');
+      assert.equal(readFileSync(join(root(), 'tmp', 'flaky.count'), 'utf8'), count, 'the command did not run');
+      assert.equal(runner().runs.require(runId).state, 'running', "the other process's run is untouched");
+    } finally {
+      holder.kill();
+      runner().runs.finish(runId, 'cancelled');
+    }
   });
 
   it('marks a run whose process died as interrupted, and resuming it records the recovery', async () => {

@@ -69,6 +69,29 @@ describe('rebound run / rebound recovery (CLI, real processes)', function () {
     assert.equal(existsSync(join(root, '.rebound', 'rebound.db')), false, 'bad usage creates no database');
   });
 
+  it('exit 3 when the task is already running in another process; nothing of it runs twice', async () => {
+    writeFileSync(join(root, 'hold.sh'), 'echo "start $$" >> log.txt\nwhile [ ! -f release ]; do sleep 0.05; done\necho "done $$" >> log.txt\n');
+    config({ tasks: { hold: { command: 'sh hold.sh', retry: 'none' }, other: { command: 'echo other >> log.txt' } } });
+    const first = spawn(process.execPath, [CLI, '-C', root, 'run', 'hold'], { stdio: 'ignore' });
+    const closed = new Promise<number | null>((r) => first.on('close', r));
+    const until = Date.now() + 20_000;
+    while (log().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(log().length, 1, 'the first run started its step');
+
+    const second = cli(root, 'run', 'hold', '--json');
+    assert.equal(second.code, 3, second.stderr);
+    assert.match(second.stderr, new RegExp(`Task "hold" is already running: run \\w+, pid ${first.pid} on `));
+    assert.equal(JSON.parse(second.stdout).error.code, 'RB-LOCK-001');
+    // Another task runs meanwhile.
+    assert.equal(cli(root, 'run', 'other').code, 0);
+
+    writeFileSync(join(root, 'release'), '');
+    assert.equal(await closed, 0);
+    assert.deepEqual(log().map((l) => l.split(' ')[0]), ['start', 'other', 'done'], 'hold ran once');
+    // Its run over, the task runs again.
+    assert.equal(cli(root, 'run', 'hold').code, 0);
+  });
+
   it('recovery list / details / execute / cleanup on a run killed with SIGKILL', async () => {
     writeFileSync(join(root, 'step.sh'), 'echo "start $1" >> log.txt\n[ "$1" = 2 ] && [ ! -f resumed ] && sleep 30\necho "done $1" >> log.txt\n');
     config({ tasks: { job: { steps: [1, 2, 3].map((n) => ({ name: `s${n}`, command: `sh step.sh ${n}`, undo: `echo "undo ${n}" >> log.txt` })), retry: 'none' } } });

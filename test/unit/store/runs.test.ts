@@ -134,6 +134,33 @@ describe('run repository (real SQLite file)', () => {
     consistent('r1');
   });
 
+  it('one live run per task: an exclusive start or claim names the run that holds the task, and changes nothing', () => {
+    const alive = new Set([1]);
+    const liveness = { host: 'here', isAlive: (o: RunOwner) => alive.has(o.pid), staleAfterMs: 60_000 };
+    repo.start({ id: 'first', name: 'deploy', owner: { pid: 1, host: 'here', startTime: 1000 }, definition: {}, steps: ['s'] }, liveness);
+    const second = { id: 'second', name: 'deploy', owner: me, definition: {}, steps: ['s'] };
+    assert.throws(
+      () => repo.start(second, liveness),
+      (e: Error & { code?: string; context?: { runId?: string } }) =>
+        e.name === 'LockError' && e.code === 'RB-LOCK-001' && e.context?.runId === 'first' && /Task "deploy" is already running: run first, pid 1 on here/.test(e.message),
+    );
+    assert.equal(repo.get('second'), undefined, 'the refused run was not stored');
+    assert.deepEqual(repo.journal('second'), []);
+    // Another task, or the same one without the exclusive check, starts.
+    repo.start({ ...second, id: 'other', name: 'build' }, liveness);
+    // A failed run of the task cannot be resumed while the live run holds it either.
+    repo.start({ id: 'old', name: 'deploy', owner: { pid: 7, host: 'here', startTime: 1 }, definition: {}, steps: ['s'] });
+    repo.finish('old', 'failed');
+    const old = repo.require('old');
+    assert.throws(() => repo.claim('old', me, old, { reason: 'resume' }, liveness), /already running: run first/);
+    assert.equal(repo.require('old').state, 'failed', 'the refused claim left the run as it was');
+    // Once the holder is gone (its run is interrupted), the task is free again.
+    alive.delete(1);
+    assert.equal(repo.claim('old', me, old, { reason: 'resume' }, liveness), true);
+    alive.add(me.pid);
+    assert.throws(() => repo.start(second, liveness), /already running: run old, pid 4242/);
+  });
+
   it('lists runs, the last one per task name, and purges old ended runs but the latest of each name', () => {
     for (let i = 0; i < 3; i++) {
       t += 1000;
