@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { COMMANDS } from './commands';
-import { ensureTaskRetryHandler } from './commands/run';
+import { ensureRetryHandlers } from './commands/run';
 import { isLockError } from '../engine/errors';
 import { ConfigFileError } from '../runner/config';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const out = makeOutput(parsed.json);
-  ensureTaskRetryHandler();
+  ensureRetryHandlers();
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop);

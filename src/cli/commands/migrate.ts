@@ -1,6 +1,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { isConfigurationError, isLockError, isReboundError } from '../../engine/errors';
 import type { MigrationPlan, MigrationStatus } from '../../engine/migrations';
+import type { NewDeadLetter } from '../../engine/resilience';
+import { DeadLetterRepository } from '../../store/deadLetters';
 import { ErrorStore } from '../../store/errorStore';
 import { workspacePaths } from '../../store/location';
 import {
@@ -8,6 +10,8 @@ import {
   openMigrator,
   readDatabasesSection,
   resolveDatabase,
+  runMigrationCommand,
+  type MigrationCommand,
   type MigrationProgress,
   type Migrator,
   type ResolvedDatabase,
@@ -114,21 +118,24 @@ function stateLabel(s: MigrationStatus): string {
   return s.outOfOrder ? `${s.state}, out of order` : s.state;
 }
 
-async function recordFailure(ctx: CliContext, db: ResolvedDatabase | undefined, err: unknown): Promise<void> {
+/** Records the failure as an error event and parks `deadLetter` (when a migration failed); returns the dead letter's id. */
+async function recordFailure(ctx: CliContext, db: ResolvedDatabase | undefined, err: unknown, deadLetter: NewDeadLetter | undefined): Promise<number | undefined> {
   try {
     const store = ErrorStore.open(workspacePaths(ctx.cwd).db, { workspaceRoot: ctx.cwd });
     try {
       const context = isReboundError(err) ? err.context : {};
       store.record({ error: err, context: { component: 'migrations', ...context, command: `rebound migrate ${ctx.args[0] ?? ''}`.trim(), file: context.file ?? db?.file } });
+      return deadLetter ? new DeadLetterRepository(store.db).add(deadLetter).id : undefined;
     } finally {
       store.close();
     }
   } catch {
     // Recording is best effort: the failure itself is still reported and sets the exit code.
+    return undefined;
   }
 }
 
-async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator: Migrator): Promise<number> {
+async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator: Migrator, park: (entry: NewDeadLetter) => void): Promise<number> {
   const { out } = ctx;
   switch (sub) {
     case 'status': {
@@ -170,12 +177,13 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
     case 'to': {
       const verify = !ctx.flags.has('no-verify');
       const sub2 = ctx.flags.get('allow-out-of-order') === true;
-      const report =
+      const cmd: MigrationCommand =
         sub === 'up'
-          ? await migrator.up({ to: optVersion(ctx, 'to'), steps: intFlag(ctx, 'steps'), allowOutOfOrder: sub2 || undefined })
+          ? { command: 'up', options: { to: optVersion(ctx, 'to'), steps: intFlag(ctx, 'steps'), allowOutOfOrder: sub2 || undefined } }
           : sub === 'down'
-            ? await migrator.down({ ...downOptions(ctx), verify })
-            : await migrator.to(versionArg(ctx.args[1], 'to'), { verify });
+            ? { command: 'down', options: { ...downOptions(ctx), verify } }
+            : { command: 'to', version: versionArg(ctx.args[1], 'to'), options: { verify } };
+      const report = await runMigrationCommand(migrator, db, cmd, park);
       out.json({ ok: true, ...report });
       for (const w of report.warnings) out.line(`warning: ${safe(w)}`);
       if (report.steps.length === 0) out.line(`Nothing to do: ${safe(db.name)} is at version ${report.from}.`);
@@ -316,12 +324,13 @@ export const migrateCommand: CliCommand = {
     for (const f of ctx.flags.keys()) if (!known.has(f)) throw new UsageError(`unknown option --${f}`);
 
     let db: ResolvedDatabase | undefined;
+    let deadLetter: NewDeadLetter | undefined;
     try {
       db = pickDatabase(ctx);
       const { migrator, target } = openMigrator(db, { signal: ctx.signal });
       const sub2 = migrator.onDidProgress(progressPrinter(ctx));
       try {
-        return await runSub(ctx, sub, db, migrator);
+        return await runSub(ctx, sub, db, migrator, (entry) => (deadLetter = entry));
       } finally {
         sub2.dispose();
         target.close();
@@ -334,9 +343,10 @@ export const migrateCommand: CliCommand = {
         ctx.out.json({ ok: false, error: { code: e.code, message: e.message } });
         return EXIT.usage;
       }
-      await recordFailure(ctx, db, err);
+      const parked = await recordFailure(ctx, db, err, deadLetter);
       ctx.out.error(`rebound: ${e?.code ? `[${e.code}] ` : ''}${safe(e?.message ?? String(err))}`);
-      ctx.out.json({ ok: false, error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) } });
+      if (parked !== undefined) ctx.out.error(`rebound: parked as dead letter #${parked} (once fixed: rebound dlq retry ${parked})`);
+      ctx.out.json({ ok: false, error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) }, ...(parked !== undefined ? { deadLetterId: parked } : {}) });
       return isLockError(err) ? EXIT.locked : EXIT.failed;
     }
   },

@@ -1,5 +1,6 @@
 import { isConfigurationError } from '../../engine/errors';
 import { retryHandlers } from '../../engine/resilience';
+import { registerMigrationRetryHandler } from '../../runner/migrations';
 import { openTaskRunner, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
@@ -25,13 +26,15 @@ export function configFailure(ctx: CliContext, err: unknown): number {
   return EXIT.usage;
 }
 
-/** Makes `rebound dlq retry` able to re-run dead letters of kind `task` (once per process). */
-export function ensureTaskRetryHandler(): void {
-  if (retryHandlers.get('task')) return;
-  registerTaskRetryHandler((root) => {
-    const opened = openTaskRunner(root);
-    return { runner: opened.runner, dispose: opened.dispose };
-  });
+/** Makes `rebound dlq retry` able to re-run dead letters of kinds `task` and `migration` (once per process). */
+export function ensureRetryHandlers(): void {
+  if (!retryHandlers.get('task')) {
+    registerTaskRetryHandler((root) => {
+      const opened = openTaskRunner(root);
+      return { runner: opened.runner, dispose: opened.dispose };
+    });
+  }
+  if (!retryHandlers.get('migration')) registerMigrationRetryHandler();
 }
 
 /** Progress lines on stderr: the task's own output keeps stdout (or stdout holds the JSON document). */

@@ -78,7 +78,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       const db = await pickDb(arg);
       if (!db) return undefined;
       try {
-        const r = await service.run(db, `Migrating ${db.name}`, (m) => m.up(), onProgress);
+        const r = await service.move(db, `Migrating ${db.name}`, { command: 'up' }, onProgress);
         if (r) {
           log.info(`${db.name}: applied ${r.steps.length} migration(s), now at version ${r.to}`);
           vscode.window.setStatusBarMessage(`$(database) Rebound: ${db.name} at version ${r.to} (${r.steps.length} applied)`, 4000);
@@ -119,7 +119,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
         if (go !== 'Roll Back') return undefined;
       }
       try {
-        const r = await service.run(db, `Rolling back ${db.name}`, (m) => m.down(target !== undefined ? { to: target } : { steps }), onProgress);
+        const r = await service.move(db, `Rolling back ${db.name}`, { command: 'down', options: target !== undefined ? { to: target } : { steps } }, onProgress);
         if (r) log.info(`${db.name}: rolled back ${r.steps.length} migration(s), now at version ${r.to}`);
         return r;
       } catch (err) {

@@ -1,7 +1,17 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { AppliedFileInfo, AppliedMigration } from '../../engine/migrations';
-import { openMigrator, type Migrator, type MigrationProgress, type ResolvedDatabase, type StatusReport } from '../../runner/migrations';
+import {
+  openMigrator,
+  registerMigrationRetryHandler,
+  runMigrationCommand,
+  type MigrationCommand,
+  type Migrator,
+  type MigrationProgress,
+  type ResolvedDatabase,
+  type RunReport,
+  type StatusReport,
+} from '../../runner/migrations';
 import type { ReboundSession } from '../session';
 
 export interface DatabaseState {
@@ -21,10 +31,26 @@ export class MigrationsService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
+  private readonly retryHandler: { dispose(): void };
+
   constructor(
     private readonly session: ReboundSession,
     private readonly databases: () => ResolvedDatabase[],
-  ) {}
+  ) {
+    // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json names now.
+    this.retryHandler = registerMigrationRetryHandler(
+      (_root, name) => this.databases().find((d) => d.name === name),
+      () => this.invalidate(),
+    );
+  }
+
+  /**
+   * Runs `migrate up|down|to`; a migration that fails is parked in the dead-letter queue (and
+   * recorded as an error event, as every failure of `run`).
+   */
+  move(db: ResolvedDatabase, title: string, cmd: MigrationCommand, onProgress?: (p: MigrationProgress, report: (message: string) => void) => void): Promise<RunReport | undefined> {
+    return this.run(db, title, (m) => runMigrationCommand(m, db, cmd, (entry) => this.session.store(true)?.deadLetters.add(entry)), onProgress);
+  }
 
   invalidate(): void {
     this.cache = undefined;
@@ -126,6 +152,7 @@ export class MigrationsService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.retryHandler.dispose();
     this.changed.dispose();
   }
 }

@@ -21,3 +21,4 @@ export {
   type UnlockReport,
 } from './migrator';
 export { readDatabasesSection, resolveDatabase, openMigrator, databaseForFile, type ResolvedDatabase, type OpenMigratorOptions } from './databases';
+export { runMigrationCommand, registerMigrationRetryHandler, type MigrationCommand, type MigrationDeadLetterInput } from './deadLetters';

@@ -83,6 +83,8 @@ describe('Migration commands on a real database', () => {
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const store = api.session!.store();
+    for (const d of store?.deadLetters.list({ states: ['pending'], kinds: ['migration'] }) ?? []) if (d.operation.startsWith('cmd:')) store!.deadLetters.discard(d.id, 'test cleanup');
     writeFileSync(configFile(), originalConfig);
     await vscode.commands.executeCommand('rebound.refresh');
     rmSync(dir(), { recursive: true, force: true });
@@ -263,5 +265,24 @@ describe('Migration commands on a real database', () => {
     assert.deepEqual(history(), []);
     assert.deepEqual(tables(), []);
     assert.deepEqual(rows(), ['0001 create_items: pending', '0002 drop_note: pending']);
+  });
+
+  it('parks a failed migration as a dead letter; Retry in the Dead Letters view applies it once the file is fixed', async () => {
+    const late = (statements: string) => write('0003_late.sql', `-- rebound:up\nCREATE TABLE late (id INTEGER PRIMARY KEY);\n${statements}\n-- rebound:down\nDROP TABLE late;\n`);
+    late('INSERT INTO nowhere VALUES (1);\n');
+    assert.equal(await vscode.commands.executeCommand('rebound.migrate.up', { database: 'cmd' }), undefined, 'the run failed');
+    const store = api.session!.store()!;
+    const entry = store.deadLetters.list({ states: ['pending'], kinds: ['migration'] }).find((d) => d.operation === 'cmd:0003_late.sql');
+    assert.ok(entry, 'the failed migration is parked');
+    assert.deepEqual(entry.input, { database: 'cmd', command: 'up' });
+    await waitFor(() => api.ui!.deadLetters.getChildren().some((n) => JSON.stringify(api.ui!.deadLetters.getTreeItem(n).label).includes('0003_late')), 'the Dead Letters view to list it');
+
+    late('');
+    await vscode.commands.executeCommand('rebound.deadLetter.retry', entry.id);
+    assert.equal(store.deadLetters.get(entry.id)?.state, 'resolved');
+    assert.deepEqual(history().map((h) => [h.version, h.success]), [[1, 1], [2, 1], [3, 1]]);
+    assert.deepEqual(tables(), ['items', 'late']);
+    assert.deepEqual(rows().map((r) => r.split(':')[0]), ['0001 create_items', '0002 drop_note', '0003 late'], 'the Migrations view follows the retry');
+    assert.ok(rows().every((r) => / applied · /.test(r)), rows().join(' | '));
   });
 });

@@ -99,4 +99,51 @@ describe('migrations: `rebound migrate` CLI (real processes)', function () {
     const plan = await runCli(CLI, sb.root, ['migrate', 'plan', 'down', '--to', '0']);
     assert.equal(plan.code, 0);
   });
+
+  it('parks a failed migration as a dead letter; once the file is fixed, `dlq retry` applies it and resolves the entry', async () => {
+    config(sb, { app: { path: 'app.db' } });
+    sb.write('0003_bad.sql', migration(['CREATE TABLE bad (x)', 'INSERT INTO nowhere VALUES (1)'], ['DROP TABLE bad']));
+    sb.write('0004_tags.sql', migration(['CREATE TABLE tags (id INTEGER PRIMARY KEY)'], ['DROP TABLE tags']));
+    const r = await runCli(CLI, sb.root, ['migrate', 'up', '--steps', '3', '--json']);
+    assert.equal(r.code, 1);
+    const failed = JSON.parse(r.stdout) as { ok: boolean; deadLetterId: number };
+    assert.equal(failed.ok, false);
+    assert.match(r.stderr, new RegExp(`parked as dead letter #${failed.deadLetterId} \\(once fixed: rebound dlq retry ${failed.deadLetterId}\\)`));
+    const list = JSON.parse((await runCli(CLI, sb.root, ['dlq', 'list', '--json'])).stdout) as { entries: Array<{ id: number; kind: string; operation: string; input: unknown }> };
+    // --steps 3 from version 0 aims at version 3: the entry keeps that version, not the count.
+    assert.deepEqual(list.entries.map((e) => [e.id, e.kind, e.operation, e.input]), [[failed.deadLetterId, 'migration', 'app:0003_bad.sql', { database: 'app', command: 'up', to: 3 }]]);
+
+    const parked = (JSON.parse((await runCli(CLI, sb.root, ['dlq', 'show', String(failed.deadLetterId), '--json'])).stdout) as { entry: { attempts: Array<{ outcome: string; errorCode: string }> } }).entry;
+    assert.deepEqual(parked.attempts.map((a) => [a.outcome, a.errorCode]), [['failure', 'RB-MIGRATE-001']]);
+    const again = await runCli(CLI, sb.root, ['dlq', 'retry', String(failed.deadLetterId)]);
+    assert.equal(again.code, 1, 'still broken: the retry fails and the entry stays');
+    assert.equal((JSON.parse((await runCli(CLI, sb.root, ['dlq', 'list', '--json'])).stdout) as { entries: unknown[] }).entries.length, 1, 'a failed retry adds no second entry');
+
+    sb.write('0003_bad.sql', migration(['CREATE TABLE bad (x)'], ['DROP TABLE bad']));
+    const retry = await runCli(CLI, sb.root, ['dlq', 'retry', String(failed.deadLetterId)]);
+    assert.equal(retry.code, 0, retry.stderr);
+    const status = JSON.parse((await runCli(CLI, sb.root, ['migrate', 'status', '--json'])).stdout) as { current: number; entries: Array<{ state: string }> };
+    assert.equal(status.current, 3, 'the retry went to version 3, as the failed run meant to, and no further');
+    assert.deepEqual(status.entries.map((e) => e.state), ['applied', 'applied', 'applied', 'pending']);
+    const show = (JSON.parse((await runCli(CLI, sb.root, ['dlq', 'show', String(failed.deadLetterId), '--json'])).stdout) as { entry: { state: string } }).entry;
+    assert.equal(show.state, 'resolved');
+  });
+
+  it('parks nothing when no migration failed: a held lock or a blocked plan is settled by running again', async () => {
+    config(sb, { app: { path: 'app.db', lock: { waitMs: 100 } } });
+    const t = new SqliteTarget({ file: join(sb.root, 'app.db') });
+    t.ensureMetadata();
+    t.tryAcquireLock({ id: 'other', pid: process.pid, host: hostname(), user: 'carol', command: 'migrate up' }, Date.now(), 600_000, () => false);
+    t.close();
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'up'])).code, 3);
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'unlock', '--force'])).code, 0);
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'up'])).code, 0);
+    sb.write('0001_users.sql', migration(['CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)'], ['DROP TABLE users']));
+    sb.write('0003_tags.sql', migration(['CREATE TABLE tags (id INTEGER PRIMARY KEY)'], ['DROP TABLE tags']));
+    const blocked = await runCli(CLI, sb.root, ['migrate', 'up']);
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stderr, /is blocked/);
+    const list = JSON.parse((await runCli(CLI, sb.root, ['dlq', 'list', '--json'])).stdout) as { entries: unknown[] };
+    assert.deepEqual(list.entries, []);
+  });
 });
