@@ -138,11 +138,15 @@ describe('rebound dlq (CLI)', () => {
 
   it('retry fails clearly, naming the kind, when no handler is registered (the entry is left alone)', async () => {
     seed();
-    // The CLI registers the task handler (src/cli/commands/run.ts); migrations have none there.
-    const r = cli(root, 'dlq', 'retry', '2');
+    // The CLI registers the task and migration handlers (src/cli/commands/run.ts); a kind of
+    // another producer has none there.
+    const { db } = openDatabase(workspacePaths(root).db);
+    const id = new DeadLetterRepository(db).add({ operation: 'notify', kind: 'webhook', error: new Error('503') }).id;
+    db.close();
+    const r = cli(root, 'dlq', 'retry', String(id));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /No retry handler is registered for dead letters of kind "migration"/);
-    const e = ((await inProcess(root, ['show', '2'], {}, true)).doc as { entry: DeadLetter }).entry;
+    assert.match(r.stderr, /No retry handler is registered for dead letters of kind "webhook", .*\(handlers exist for: task, migration\)/);
+    const e = ((await inProcess(root, ['show', String(id)], {}, true)).doc as { entry: DeadLetter }).entry;
     assert.deepEqual([e.state, e.retryCount], ['pending', 0]);
   });
 
