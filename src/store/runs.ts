@@ -219,11 +219,11 @@ export class RunRepository {
     this.now = options.now ?? Date.now;
   }
 
-  /** Creates a run in state `running` with every step `pending`; journal: `run-started`. */
   /**
-   * Starts a run. With `exclusive`, a run of the same kind and name whose owner is alive makes this
-   * throw a LockError naming it; the check and the insert are one immediate transaction, so two
-   * processes cannot both start.
+   * Creates a run in state `running` with every step `pending`; journal: `run-started`. With
+   * `exclusive`, a run of the same kind and name whose owner is alive makes this throw a LockError
+   * naming it; the check and the insert are one immediate transaction, so two processes cannot
+   * both start.
    */
   start(input: StartRunInput, exclusive?: Liveness): StoredRun {
     if (input.steps.length === 0) throw new ValidationError(`Run ${input.id} of "${input.name}" has no steps`);
@@ -421,7 +421,7 @@ export class RunRepository {
     throw new LockError(
       `${what} "${name}" is already running: run ${other.id}, pid ${other.owner.pid} on ${other.owner.host}, started ${new Date(other.startedAt).toISOString()}. ` +
         'Wait for it to finish or cancel it; two runs of one task would run its steps at the same time.',
-      { context: { component: kind === 'task' ? 'tasks' : 'migrations', task: kind === 'task' ? name : undefined, runId: other.id } },
+      { context: kind === 'task' ? { component: 'tasks', task: name, runId: other.id } : { component: 'migrations', runId: other.id } },
     );
   }
 

@@ -11,39 +11,39 @@ export type MigrationCommand =
   | { command: 'down'; options?: DownOptions & { verify?: boolean } }
   | { command: 'to'; version: number; options?: { verify?: boolean } };
 
-/** The input of a dead letter of kind `migration`: the database, and the version the run was taking it to (none: every pending one). */
+/**
+ * The input of a dead letter of kind `migration`: the command to run again on the database, with
+ * its options. `to` is absolute (the version the failed run was going to), never a count of steps,
+ * which would count from wherever the database is at retry time; without it, `up` applies every
+ * migration pending then.
+ */
 export interface MigrationDeadLetterInput {
   database: string;
-  command: MigrationCommand['command'];
+  /** The direction of the failed run (`migrate to` becomes the one it took). */
+  command: 'up' | 'down';
   to?: number;
+  allowOutOfOrder?: boolean;
+  verify?: boolean;
 }
 
 /**
  * Runs `migrate up|down|to` on `migrator`. When a migration fails (its retries on a busy database
- * included), `park` gets a dead letter that takes the database to the same version again, then the
- * error is rethrown. Nothing is parked when no migration failed: a blocked plan, a lock held by
- * another runner or a cancellation is settled by running the command again.
+ * included), `park` gets a dead letter that runs the same command to the same version again, then
+ * the error is rethrown (parking is best effort: it never replaces the failure). Nothing is parked
+ * when no migration failed: a blocked plan, a lock held by another runner or a cancellation is
+ * settled by running the command again.
  */
 export async function runMigrationCommand(migrator: Migrator, db: ResolvedDatabase, cmd: MigrationCommand, park: (entry: NewDeadLetter) => void): Promise<RunReport> {
-  // An absolute version: `steps` counts from where the database is now, which a retry would not find.
-  const to =
-    cmd.command === 'to'
-      ? cmd.version
-      : cmd.options?.to !== undefined
-        ? cmd.options.to
-        : cmd.command === 'down' || cmd.options?.steps !== undefined
-          ? migrator.plan(cmd).to
-          : undefined;
-  // The attempts of each migration: its retries on a busy database (from the progress events),
-  // then the final failure.
-  const tries = new Map<number, { attempts: AttemptRecord[]; startedAt: number; delayMs: number }>();
+  const input = retryInput(migrator, db, cmd);
+  // The attempts of each migration: its retries on a busy database, then the final failure.
+  const tries = new Map<number, AttemptRecord[]>();
+  let failed: number | undefined;
   const sub = migrator.onDidProgress((p) => {
-    const now = Date.now();
-    if (p.kind === 'step-start') tries.set(p.step.version, { attempts: [], startedAt: now, delayMs: 0 });
+    if (p.kind === 'step-failed') failed = p.step.version;
     if (p.kind !== 'step-retry') return;
-    const t = tries.get(p.step.version) ?? { attempts: [], startedAt: now, delayMs: 0 };
-    t.attempts.push({ number: t.attempts.length + 1, startedAt: t.startedAt, delayMs: t.delayMs, durationMs: now - t.startedAt, outcome: 'failure', message: p.error });
-    tries.set(p.step.version, { attempts: t.attempts, startedAt: now + p.delayMs, delayMs: p.delayMs });
+    const list = tries.get(p.step.version) ?? [];
+    list.push({ number: list.length + 1, startedAt: Date.now(), delayMs: list.length ? p.delayMs : 0, durationMs: 0, outcome: 'failure', message: p.error });
+    tries.set(p.step.version, list);
   });
   try {
     if (cmd.command === 'up') return await migrator.up(cmd.options);
@@ -51,22 +51,26 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
     return await migrator.to(cmd.version, cmd.options);
   } catch (err) {
     const context = isReboundError(err) ? err.context : undefined;
-    const migration = context?.migration;
-    if (context && migration !== undefined && !isCancelledError(err)) {
-      const now = Date.now();
-      const t = tries.get(Number(/^(\d+)/.exec(migration)?.[1])) ?? { attempts: [], startedAt: now - (context.durationMs ?? 0), delayMs: 0 };
+    if (context?.migration !== undefined && failed !== undefined && !isCancelledError(err)) {
       const e = err as ReboundError;
-      const attempts = [...t.attempts, { number: t.attempts.length + 1, startedAt: t.startedAt, delayMs: t.delayMs, durationMs: now - t.startedAt, outcome: 'failure' as const, errorCode: e.code, category: e.category, message: e.message }];
-      const input: MigrationDeadLetterInput = { database: db.name, command: cmd.command, ...(to !== undefined ? { to } : {}) };
-      park({
-        operation: `${db.name}:${migration}`,
-        kind: 'migration',
-        component: 'migrations',
-        input,
-        error: err,
-        attempts,
-        context: { database: db.name, file: db.file, migration, runId: context.runId },
-      });
+      const earlier = tries.get(failed) ?? [];
+      const attempts: AttemptRecord[] = [
+        ...earlier,
+        { number: earlier.length + 1, startedAt: Date.now() - (context.durationMs ?? 0), delayMs: 0, durationMs: context.durationMs ?? 0, outcome: 'failure', errorCode: e.code, category: e.category, message: e.message },
+      ];
+      try {
+        park({
+          operation: `${db.name}:${context.migration}`,
+          kind: 'migration',
+          component: 'migrations',
+          input,
+          error: err,
+          attempts,
+          context: { database: db.name, file: db.file, migration: context.migration, runId: context.runId },
+        });
+      } catch {
+        // The queue could not take it (the store is busy or broken): the failure itself still stands.
+      }
     }
     throw err;
   } finally {
@@ -75,9 +79,29 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
 }
 
 /**
+ * What a retry of `cmd` runs: the direction and the absolute version of its plan, so that a retry
+ * neither overshoots nor moves the database back the other way after later runs.
+ */
+function retryInput(migrator: Migrator, db: ResolvedDatabase, cmd: MigrationCommand): MigrationDeadLetterInput {
+  const input: MigrationDeadLetterInput = { database: db.name, command: cmd.command === 'down' ? 'down' : 'up' };
+  if (cmd.command !== 'up' || cmd.options?.to !== undefined || cmd.options?.steps !== undefined) {
+    try {
+      const plan = migrator.plan(cmd.command === 'to' ? { command: 'to', version: cmd.version } : cmd);
+      input.command = plan.direction === 'down' ? 'down' : 'up';
+      input.to = plan.to;
+    } catch {
+      // No plan (a broken file, say): the run fails the same way before any migration, and parks nothing.
+    }
+  }
+  if (cmd.command === 'up' && cmd.options?.allowOutOfOrder) input.allowOutOfOrder = true;
+  if (cmd.command !== 'up' && cmd.options?.verify === false) input.verify = false;
+  return input;
+}
+
+/**
  * Makes dead letters of kind `migration` re-runnable (`rebound dlq retry`, Retry in the Dead
- * Letters view): the database named in the entry, as config.json configures it now, is taken to
- * the entry's version (or has every pending migration applied). `resolve` finds the database
+ * Letters view): the entry's command runs again on the database it names, as config.json
+ * configures it now, to the entry's version (a plain `up` applies what is pending). `resolve` finds the database
  * (default: the `databases` section of the root's config.json); `onDone` follows each re-run.
  */
 export function registerMigrationRetryHandler(
@@ -91,7 +115,14 @@ export function registerMigrationRetryHandler(
     if (!db) throw new ConfigurationError(`Dead letter #${entry.id}: the database "${input.database}" is no longer in .rebound/config.json`);
     const { migrator, target } = openMigrator(db, { signal: ctx.signal });
     try {
-      return typeof input.to === 'number' ? await migrator.to(input.to) : await migrator.up();
+      const to = typeof input.to === 'number' ? input.to : undefined;
+      const verify = input.verify === false ? false : undefined;
+      // The direction of the failed run: a retry never moves the database the other way.
+      if (input.command === 'down') {
+        if (to === undefined) throw new ValidationError(`Dead letter #${entry.id} does not say how far to roll back, so it cannot be re-run`);
+        return await migrator.down({ to, verify });
+      }
+      return await migrator.up({ to, allowOutOfOrder: input.allowOutOfOrder === true || undefined });
     } finally {
       migrator.dispose();
       target.close();

@@ -8,6 +8,8 @@ import {
   RecoveryError,
   RollbackError,
   ValidationError,
+  isLockError,
+  isReboundError,
   isCancelledError,
   isCategory,
   isCircuitOpenError,
@@ -351,7 +353,9 @@ export class TaskRunner {
     try {
       // Claim the run before anything else: a second recovery of the same run fails here, before
       // it could stop the processes of the first one.
-      base.stoppedProcesses = this.claim(run, { reason: 'recovery', recoveryId: recovery.id }, io);
+      // Abandoning runs no step, so another live run of the task does not stand in its way.
+      const runsSteps = strategy !== 'manual' && action !== 'abandon';
+      base.stoppedProcesses = this.claim(run, { reason: 'recovery', recoveryId: recovery.id }, io, runsSteps);
       if (strategy !== 'manual' && action === 'resume') {
         const result = await this.continueClaimed(run, io, { deadLetter: true, fallback: true, recovered: run.state === 'running', chain: [run.name] });
         const message = result.ok
@@ -456,8 +460,8 @@ export class TaskRunner {
    * its processes, then marks the steps a dead owner left running or undoing. In that order: a
    * process that loses the claim stops nothing. Returns the pids stopped.
    */
-  private claim(run: StoredRun, data: Record<string, unknown>, io: TaskRunIo): number[] {
-    this.take(run, data);
+  private claim(run: StoredRun, data: Record<string, unknown>, io: TaskRunIo, exclusive = true): number[] {
+    this.take(run, data, exclusive);
     const pids = stopRunProcesses(run.id);
     if (pids.length) {
       try {
@@ -481,9 +485,12 @@ export class TaskRunner {
     return new RunLease({ runs: this.runs, runId, owner: this.owner, clock: this.clock, intervalMs: this.heartbeatMs, parent });
   }
 
-  /** Claims the run for this runner, or throws when someone else changed it first. */
-  private take(run: StoredRun, data: Record<string, unknown>): void {
-    if (!this.runs.claim(run.id, this.owner, run, data, this.liveness())) {
+  /**
+   * Claims the run for this runner, or throws when someone else changed it first (or, when
+   * `exclusive`, with a LockError when another live run of the task holds it).
+   */
+  private take(run: StoredRun, data: Record<string, unknown>, exclusive: boolean): void {
+    if (!this.runs.claim(run.id, this.owner, run, data, exclusive ? this.liveness() : undefined)) {
       throw new RecoveryError(`Run ${run.id} of "${run.name}" was taken over by another process meanwhile`, { context: { task: run.name, runId: run.id } });
     }
   }
@@ -613,6 +620,15 @@ export class TaskRunner {
       }
       outcome.ok = outcome.degraded;
       return outcome;
+    } catch (err) {
+      // An unexpected failure (the database, a listener): the run must not stay `running` under a
+      // live owner, which would hold the task (one run per task) until this process ends.
+      try {
+        if (!lease.lost && this.runs.get(runId)?.state === 'running') this.runs.finish(runId, 'failed', { errorCode: isReboundError(err) ? err.code : 'RB-EXEC-001' });
+      } catch {
+        // The store itself failed; the run is found interrupted once this process is gone.
+      }
+      throw err;
     } finally {
       lease.dispose();
       const n = (this.active.get(task) ?? 1) - 1;
@@ -836,7 +852,14 @@ export class TaskRunner {
     }
     progress({ kind: 'fallback', task: def.name, runId, fallback: name });
     // The failed run's dead letter stands for the work; the fallback parks no letter of its own.
-    return this.runTask(fb, io, { ...opts, deadLetter: false, recovered: false, chain: [...opts.chain, name] }, runId);
+    try {
+      return await this.runTask(fb, io, { ...opts, deadLetter: false, recovered: false, chain: [...opts.chain, name] }, runId);
+    } catch (err) {
+      // Another process runs the fallback task right now: the failed task's outcome stands.
+      if (!isLockError(err)) throw err;
+      this.runs.note(runId, 'note', null, { fallback: name, skipped: (err as Error).message });
+      return undefined;
+    }
   }
 
   /**

@@ -49,7 +49,8 @@ describe('Dead Letters view and its actions on a seeded store', function () {
       operation: 'app:0003_add_index',
       kind: 'migration',
       component: 'migrations',
-      input: { database: 'app', version: 3 },
+      // A database config.json no longer has: re-running it fails, naming it.
+      input: { database: 'reporting', command: 'up', to: 3 },
       error: new MigrationError('near "INDX": syntax error <img src=x onerror=alert(1)>'),
     });
     api.ui!.refresh();
@@ -128,25 +129,31 @@ describe('Dead Letters view and its actions on a seeded store', function () {
 
   it('retry all re-runs the entries it has a runner for and leaves the others exactly as they were', async () => {
     const again = repo.add({ operation: 'fetch', kind: 'task', component: 'tasks', input: { task: 'fetch' }, error: new ExecutionError('read ECONNRESET', { code: 'RB-NET-RESET', category: 'transient' }), attempts: failures(4, Date.now()) });
+    // A kind another producer parks, which Rebound has no runner for.
+    const hook = repo.add({ operation: 'notify-release', kind: 'webhook', component: 'deploy', error: new Error('HTTP 502 from hooks.example.com'), attempts: failures(2, Date.now()) });
     try {
       fetchWillSucceed();
-      const migrationBefore = repo.get(seeded.migration.id)!;
+      const hookBefore = repo.get(hook.id)!;
       const result = (await vscode.commands.executeCommand('rebound.deadLetter.retryAll', { confirmed: true })) as { succeeded: number; failed: number } | undefined;
       assert.ok(result, 'the command reports its result');
       assert.equal(repo.get(again.id)!.state, 'resolved', 'the task entry was re-run and worked');
-      assert.equal(result.failed, 0);
       assert.ok(result.succeeded >= 1);
 
-      // No migration runner is registered for the queue: the entry is not "failed again" by the lack of one.
+      // The migration entry ran through the migration runner and failed: its database is gone from config.json.
+      assert.equal(result.failed, 1);
       const migration = repo.get(seeded.migration.id)!;
       assert.equal(migration.state, 'pending');
-      assert.equal(migration.code, 'RB-MIGRATE-001');
-      assert.equal(migration.retryCount, 0);
-      assert.deepEqual(migration.attempts, migrationBefore.attempts);
-      assert.equal(migration.message, migrationBefore.message);
-      assert.ok(node(seeded.migration.id), 'still listed');
+      assert.equal(migration.retryCount, 1);
+      assert.match(migration.message, /the database "reporting" is no longer in \.rebound\/config\.json/);
+
+      // No runner for webhooks: the entry is not "failed again" by the lack of one.
+      const untouched = repo.get(hook.id)!;
+      assert.deepEqual([untouched.state, untouched.retryCount, untouched.message, untouched.code], [hookBefore.state, 0, hookBefore.message, hookBefore.code]);
+      assert.deepEqual(untouched.attempts, hookBefore.attempts);
+      assert.ok(node(hook.id), 'still listed');
     } finally {
       if (repo.get(again.id)?.state === 'pending') repo.discard(again.id, 'test cleanup');
+      repo.discard(hook.id, 'test cleanup');
     }
 
     await vscode.commands.executeCommand('rebound.deadLetter.discard', node(seeded.migration.id));

@@ -129,6 +129,24 @@ describe('migrations: `rebound migrate` CLI (real processes)', function () {
     assert.equal(show.state, 'resolved');
   });
 
+  it('a parked `migrate to` keeps its direction: retried after the database went further, it rolls nothing back', async () => {
+    config(sb, { app: { path: 'app.db' } });
+    sb.write('0003_bad.sql', migration(['CREATE TABLE bad (x)', 'INSERT INTO nowhere VALUES (1)'], ['DROP TABLE bad']));
+    sb.write('0004_tags.sql', migration(['CREATE TABLE tags (id INTEGER PRIMARY KEY)'], ['DROP TABLE tags']));
+    const failed = await runCli(CLI, sb.root, ['migrate', 'to', '3', '--json']);
+    assert.equal(failed.code, 1);
+    const id = (JSON.parse(failed.stdout) as { deadLetterId: number }).deadLetterId;
+    const entry = (JSON.parse((await runCli(CLI, sb.root, ['dlq', 'show', String(id), '--json'])).stdout) as { entry: { input: unknown } }).entry;
+    assert.deepEqual(entry.input, { database: 'app', command: 'up', to: 3 });
+    // Fixed, and applied to the end by hand before anyone retries the entry.
+    sb.write('0003_bad.sql', migration(['CREATE TABLE bad (x)'], ['DROP TABLE bad']));
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'up'])).code, 0);
+    const retry = await runCli(CLI, sb.root, ['dlq', 'retry', String(id)]);
+    assert.equal(retry.code, 0, retry.stderr);
+    const status = JSON.parse((await runCli(CLI, sb.root, ['migrate', 'status', '--json'])).stdout) as { current: number };
+    assert.equal(status.current, 4, 'version 4 stayed applied');
+  });
+
   it('parks nothing when no migration failed: a held lock or a blocked plan is settled by running again', async () => {
     config(sb, { app: { path: 'app.db', lock: { waitMs: 100 } } });
     const t = new SqliteTarget({ file: join(sb.root, 'app.db') });

@@ -223,6 +223,47 @@ echo fetched`,
     assert.equal(runner.deadLetters.get(r.deadLetterId!)!.runId, r.runId);
   });
 
+  it('a fallback another process is running is skipped and noted; the failed run keeps its outcome and dead letter', async () => {
+    define(
+      task('publish', [{ name: 'publish', command: 'exit 2' }], { fallback: 'publish-later', retry: 'none' }),
+      task('publish-later', [{ name: 'queue', command: log('queued') }]),
+    );
+    // publish-later is running in a live process (this one, as another runner would record it).
+    const def = defs.get('publish-later')!;
+    runner.runs.start({ id: 'elsewhere', name: 'publish-later', owner: { pid: process.pid, host: hostname(), startTime: null }, definition: def, steps: ['queue'] });
+    const r = await runner.run('publish');
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'failed');
+    assert.equal(r.fallback, undefined);
+    assert.ok(r.deadLetterId !== undefined, 'the failure is parked');
+    assert.equal(existsSync(join(sb.root, 'log.txt')), false, 'the fallback did not run');
+    const note = runner.runs.journal(r.runId).find((j) => j.entry === 'note' && (j.data as { fallback?: string }).fallback === 'publish-later');
+    assert.match(String((note?.data as { skipped?: string })?.skipped), /Task "publish-later" is already running: run elsewhere/);
+    runner.runs.finish('elsewhere', 'cancelled');
+  });
+
+  it('a run that throws unexpectedly ends failed instead of holding its task', async () => {
+    define(task('build', [{ name: 'compile', command: 'true' }]));
+    const r = runner.run('build', {
+      onProgress: (e) => {
+        // Throwing listeners are ignored; a store that fails mid-run is not: make `finish` fail once.
+        if (e.kind === 'run-start') {
+          const finish = runner.runs.finish.bind(runner.runs);
+          let calls = 0;
+          runner.runs.finish = (...args: Parameters<typeof finish>) => {
+            if (calls++ === 0) throw new Error('disk I/O error');
+            return finish(...args);
+          };
+        }
+      },
+    });
+    await assert.rejects(r, /disk I\/O error/);
+    const run = runner.runs.list({ name: 'build', kind: 'task' })[0];
+    assert.equal(run.state, 'failed');
+    const again = await runner.run('build');
+    assert.equal(again.ok, true, 'the task is free to run again');
+  });
+
   it('the dead letter is parked with the failure before the fallback runs; a fallback that does the work resolves it', async () => {
     define(
       task('publish', [{ name: 'publish', command: 'echo "publish: command not found" >&2; exit 1' }], { fallback: 'publish-later', retry: 'none' }),
