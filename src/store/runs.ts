@@ -413,9 +413,14 @@ export class RunRepository {
     return found;
   }
 
+  /** Runs that say `running` and whose owner is alive (the complement of {@link interrupted}). */
+  live(q: InterruptedQuery, now = this.now()): StoredRun[] {
+    return this.list({ states: ['running'], kind: q.kind, name: q.name, limit: 10_000 }).filter((r) => interruption(r, q, now) === undefined);
+  }
+
   /** Throws a LockError when another run of this kind and name says `running` and its owner is alive. */
   private assertNoLiveRun(kind: 'task' | 'migration', name: string, exceptId: string, liveness: Liveness, now: number): void {
-    const other = this.list({ states: ['running'], kind, name, limit: 10_000 }).find((r) => r.id !== exceptId && interruption(r, liveness, now) === undefined);
+    const other = this.live({ ...liveness, kind, name }, now).find((r) => r.id !== exceptId);
     if (!other) return;
     const what = kind === 'task' ? 'Task' : 'Migration';
     throw new LockError(

@@ -33,6 +33,17 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, 
     const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
     item.id = `task:${t.name}`;
     const running = t.running || this.coordinator.isRunning(t.name);
+    if (!running && t.elsewhere) {
+      // Run by another process (the CLI, another window): nothing here can run or cancel it now.
+      item.iconPath = new vscode.ThemeIcon('sync~spin');
+      item.description = `running in another process (pid ${t.elsewhere.pid})`;
+      item.contextValue = 'rebound.busyTask';
+      item.tooltip = new SafeMarkdown()
+        .bold(t.name)
+        .field(t.steps > 1 ? 'Steps' : 'Command', t.detail)
+        .field('Running', `run ${t.elsewhere.runId}, pid ${t.elsewhere.pid} on ${t.elsewhere.host}, since ${new Date(t.elsewhere.startedAt).toLocaleString()}`).md;
+      return item;
+    }
     item.iconPath = running
       ? new vscode.ThemeIcon('sync~spin')
       : !t.last

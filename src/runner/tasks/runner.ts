@@ -109,7 +109,10 @@ export interface TaskSummary {
   detail: string;
   steps: number;
   last?: { ok: boolean; at: number; runId: string; code?: string; state: string };
+  /** Whether this runner is running it. */
   running: boolean;
+  /** A live run of another process (the CLI, another window) that holds the task now. */
+  elsewhere?: { runId: string; pid: number; host: string; startedAt: number };
 }
 
 export interface InterruptedRun {
@@ -254,6 +257,7 @@ export class TaskRunner {
   /** The tasks with their last run. */
   tasks(): TaskSummary[] {
     const last = this.runs.lastPerName('task');
+    const live = new Map(this.runs.live({ ...this.liveness(), kind: 'task' }).map((r) => [r.name, r]));
     return [...this.options.tasks().values()].map((t) => {
       const single = t.steps.length === 1 && t.steps[0].name === t.name;
       const run = last.get(t.name);
@@ -267,6 +271,8 @@ export class TaskRunner {
         s.last = { ok: OK_RUN_STATES.includes(run.state), at: run.endedAt ?? run.heartbeat, runId: run.id, state: run.state };
         if (run.errorCode) s.last.code = run.errorCode;
       }
+      const other = live.get(t.name);
+      if (other && !s.running) s.elsewhere = { runId: other.id, pid: other.owner.pid, host: other.owner.host, startedAt: other.startedAt };
       return s;
     });
   }

@@ -117,6 +117,12 @@ describe('Rebound tasks in the editor', function () {
       runner().runs.start({ id: runId, name: 'fetch', owner: { pid: holder.pid!, host: hostname(), startTime: null }, definition: def, steps: def.steps.map((s) => s.name) });
       const runs = runner().runs.list({ name: 'fetch', kind: 'task' }).length;
       const count = readFileSync(join(root(), 'tmp', 'flaky.count'), 'utf8');
+      // The Tasks view says so, and offers nothing that would start it here.
+      const node = api.ui!.tasks.getChildren().find((t) => t.name === 'fetch')!;
+      const item = api.ui!.tasks.getTreeItem(node);
+      assert.equal(item.description, `running in another process (pid ${holder.pid})`);
+      assert.equal(item.contextValue, 'rebound.busyTask');
+      assert.equal(item.command, undefined);
       await runTask('fetch');
       assert.equal(runner().runs.list({ name: 'fetch', kind: 'task' }).length, runs, 'no second run was started');
       assert.equal(readFileSync(join(root(), 'tmp', 'flaky.count'), 'utf8'), count, 'the command did not run');
