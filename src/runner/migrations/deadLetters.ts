@@ -35,15 +35,17 @@ export interface MigrationDeadLetterInput {
  */
 export async function runMigrationCommand(migrator: Migrator, db: ResolvedDatabase, cmd: MigrationCommand, park: (entry: NewDeadLetter) => void): Promise<RunReport> {
   const input = retryInput(migrator, db, cmd);
-  // The attempts of each migration: its retries on a busy database, then the final failure.
-  const tries = new Map<number, AttemptRecord[]>();
+  // The attempts of each migration: its retries on a busy database (seen when each failed; each
+  // after the wait the one before announced), then the final failure.
+  const tries = new Map<number, { attempts: AttemptRecord[]; nextDelayMs: number }>();
   let failed: number | undefined;
   const sub = migrator.onDidProgress((p) => {
     if (p.kind === 'step-failed') failed = p.step.version;
     if (p.kind !== 'step-retry') return;
-    const list = tries.get(p.step.version) ?? [];
-    list.push({ number: list.length + 1, startedAt: Date.now(), delayMs: list.length ? p.delayMs : 0, durationMs: 0, outcome: 'failure', message: p.error });
-    tries.set(p.step.version, list);
+    const t = tries.get(p.step.version) ?? { attempts: [], nextDelayMs: 0 };
+    t.attempts.push({ number: t.attempts.length + 1, startedAt: Date.now(), delayMs: t.nextDelayMs, durationMs: 0, outcome: 'failure', message: p.error });
+    t.nextDelayMs = p.delayMs;
+    tries.set(p.step.version, t);
   });
   try {
     if (cmd.command === 'up') return await migrator.up(cmd.options);
@@ -53,10 +55,19 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
     const context = isReboundError(err) ? err.context : undefined;
     if (context?.migration !== undefined && failed !== undefined && !isCancelledError(err)) {
       const e = err as ReboundError;
-      const earlier = tries.get(failed) ?? [];
+      const earlier = tries.get(failed) ?? { attempts: [], nextDelayMs: 0 };
       const attempts: AttemptRecord[] = [
-        ...earlier,
-        { number: earlier.length + 1, startedAt: Date.now() - (context.durationMs ?? 0), delayMs: 0, durationMs: context.durationMs ?? 0, outcome: 'failure', errorCode: e.code, category: e.category, message: e.message },
+        ...earlier.attempts,
+        {
+          number: earlier.attempts.length + 1,
+          startedAt: Date.now() - (context.durationMs ?? 0),
+          delayMs: earlier.nextDelayMs,
+          durationMs: context.durationMs ?? 0,
+          outcome: 'failure',
+          errorCode: e.code,
+          category: e.category,
+          message: e.message,
+        },
       ];
       try {
         park({

@@ -302,11 +302,20 @@ export class Migrator {
     const lock = this.newLock(command, breakStale);
     await lock.acquire();
     for (const b of lock.broken) this.progress.fire({ kind: 'lock-broken', holder: b.holder, reason: b.reason });
+    let result: T;
     try {
-      return await fn(lock);
-    } finally {
-      lock.release();
+      result = await fn(lock);
+    } catch (err) {
+      try {
+        lock.release();
+      } catch {
+        // A database still busy after a failure must not replace that failure: the lock row stays,
+        // its heartbeat has stopped, and it expires (or its owner's exit makes it stale).
+      }
+      throw err;
     }
+    lock.release();
+    return result;
   }
 
   /**

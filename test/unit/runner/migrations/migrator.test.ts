@@ -6,7 +6,8 @@ import { retry } from '../../../../src/engine/resilience/retry';
 import { fixedBackoff } from '../../../../src/engine/resilience/backoff';
 import { join } from 'node:path';
 import { FINDING_CODES, analyzeMigrationFile, applyTextEdits, quickFixesFor } from '../../../../src/engine/migrations';
-import { SqliteTarget, databaseForFile, type MigrationProgress } from '../../../../src/runner/migrations';
+import { SqliteTarget, databaseForFile, runMigrationCommand, type MigrationProgress } from '../../../../src/runner/migrations';
+import type { NewDeadLetter } from '../../../../src/engine/resilience';
 import { migration, sandbox, tables, type Sandbox } from './helpers';
 
 const USERS = migration(['CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)', 'CREATE INDEX users_name ON users(name)'], ['DROP INDEX users_name', 'DROP TABLE users']);
@@ -257,6 +258,27 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     const r = await migrator.up();
     assert.equal(r.steps.length, 3);
     assert.ok(events.some((e) => e.kind === 'step-retry'), 'the busy migration was retried');
+  });
+
+  it('a migration whose busy retries run out is parked with every attempt, in order, and the waits between them', async () => {
+    const target = new SqliteTarget({ file: sb.db, busyTimeoutMs: 30 });
+    const { migrator } = sb.open({ target, busyRetry: retry({ maxAttempts: 3, backoff: fixedBackoff(40), retryOn: { when: () => true } }) });
+    const blocker = sb.raw();
+    migrator.onDidProgress((e) => {
+      // Once the run holds the migration lock, another connection keeps the write lock.
+      if (e.kind === 'snapshot') blocker.exec('BEGIN IMMEDIATE');
+    });
+    const parked: NewDeadLetter[] = [];
+    const db = { name: 'app', file: sb.db, migrationsDir: sb.dir, keepSnapshots: 0, config: { path: sb.db } };
+    await assert.rejects(runMigrationCommand(migrator, db, { command: 'up' }, (entry) => parked.push(entry)), (e: Error) => isLockError(e) && /Migration 1 .* failed/.test(e.message), 'the busy failure itself, not the lock release after it');
+    blocker.exec('COMMIT');
+    assert.equal(parked.length, 1);
+    const [entry] = parked;
+    assert.equal(entry.kind, 'migration');
+    assert.match(entry.operation, /^app:0001_/);
+    assert.deepEqual(entry.input, { database: 'app', command: 'up' });
+    assert.deepEqual(entry.attempts!.map((a) => [a.number, a.delayMs, a.outcome]), [[1, 0, 'failure'], [2, 40, 'failure'], [3, 40, 'failure']]);
+    assert.equal(entry.attempts![2].errorCode, 'RB-LOCK-SQLITE-BUSY');
   });
 
   it('stops between migrations when cancelled, keeping what was committed', async () => {
