@@ -23,7 +23,7 @@ function sticky(re: RegExp, s: string, at: number): number {
  * A message with its variable parts replaced by placeholders, so repeats of one failure compare
  * equal: the workspace folder becomes `<ws>`, UUIDs `<uuid>`, timestamps `<time>`, hex `<hex>`,
  * quoted strings `<str>`, durations `<duration>`, other numbers `<n>`; whitespace is collapsed.
- * One left-to-right pass; never throws.
+ * Left to right, passing again only while a quote could still pair; never throws.
  */
 export function normalizeMessage(message: string, workspaceRoot?: string): string {
   let s = typeof message === 'string' ? message : String(message ?? '');
@@ -31,6 +31,32 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
   if (workspaceRoot && workspaceRoot.length > 1) {
     for (const root of rootForms(workspaceRoot)) if (s.includes(root)) s = s.split(root).join('<ws>');
   }
+  // Whitespace first: a placeholder decision must not change once line breaks become spaces.
+  if (MESSY_SPACE.test(s)) s = s.replace(/\s+/g, ' ');
+  let out = settled(s);
+  // Cutting to the limit can leave a quote that now pairs: settle what is left again.
+  while (out.length > MAX) out = settled(out.slice(0, MAX));
+  return out;
+}
+
+const QUOTE = /['"`]/;
+
+/**
+ * Placeholders put in until nothing changes: a quote left in the result may pair differently once
+ * its neighbours are placeholders, and normalising a normalised message must change nothing.
+ */
+function settled(s: string): string {
+  let out = placeholders(s).trim();
+  for (let pass = 0; pass < 64 && QUOTE.test(out); pass++) {
+    const again = placeholders(out).trim();
+    if (again === out) break;
+    out = again;
+  }
+  return out;
+}
+
+/** One left-to-right pass that puts the placeholders in. */
+function placeholders(s: string): string {
   let out = '';
   let copied = 0;
   const emit = (from: number, to: number, placeholder: string) => {
@@ -42,7 +68,7 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 34 || c === 96 || c === 39) {
-      // "..." and `...` on one line; '...' only between non-word characters (not an apostrophe).
+      // "..." and `...`; '...' only between non-word characters (not an apostrophe).
       const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
       if (c === 39 && (isWord(prev) || prev === 39)) {
         i++;
@@ -106,9 +132,7 @@ export function normalizeMessage(message: string, workspaceRoot?: string): strin
     i = end;
   }
   out += s.slice(copied);
-  if (MESSY_SPACE.test(out)) out = out.replace(/\s+/g, ' ');
-  out = out.trim();
-  return out.length > MAX ? out.slice(0, MAX) : out;
+  return out;
 }
 
 const formsCache = new Map<string, string[]>();
