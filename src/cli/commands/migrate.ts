@@ -81,6 +81,7 @@ function progressPrinter(ctx: CliContext) {
       case 'snapshot':
         ctx.out.line(`Snapshot ${e.snapshot.id} taken.`);
         break;
+      case 'run-start':
       case 'step-start':
         break;
       case 'step-done':

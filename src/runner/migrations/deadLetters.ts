@@ -34,12 +34,17 @@ export interface MigrationDeadLetterInput {
  * settled by running the command again.
  */
 export async function runMigrationCommand(migrator: Migrator, db: ResolvedDatabase, cmd: MigrationCommand, park: (entry: NewDeadLetter) => void): Promise<RunReport> {
-  const input = retryInput(migrator, db, cmd);
+  const input = retryInput(db, cmd);
   // The attempts of each migration: its retries on a busy database (seen when each failed; each
   // after the wait the one before announced), then the final failure.
   const tries = new Map<number, { attempts: AttemptRecord[]; nextDelayMs: number }>();
   let failed: number | undefined;
   const sub = migrator.onDidProgress((p) => {
+    if (p.kind === 'run-start') {
+      // The plan made under the migration lock: the direction and absolute version a retry aims at.
+      input.command = p.direction;
+      if (cmd.command !== 'up' || cmd.options?.to !== undefined || cmd.options?.steps !== undefined) input.to = p.to;
+    }
     if (p.kind === 'step-failed') failed = p.step.version;
     if (p.kind !== 'step-retry') return;
     const t = tries.get(p.step.version) ?? { attempts: [], nextDelayMs: 0 };
@@ -90,20 +95,12 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
 }
 
 /**
- * What a retry of `cmd` runs: the direction and the absolute version of its plan, so that a retry
- * neither overshoots nor moves the database back the other way after later runs.
+ * What a retry of `cmd` runs, before its plan is known: the run's `run-start` progress (its plan,
+ * made under the migration lock) sets the direction and, for a bounded run, the absolute version,
+ * so that a retry neither overshoots nor moves the database back the other way after later runs.
  */
-function retryInput(migrator: Migrator, db: ResolvedDatabase, cmd: MigrationCommand): MigrationDeadLetterInput {
+function retryInput(db: ResolvedDatabase, cmd: MigrationCommand): MigrationDeadLetterInput {
   const input: MigrationDeadLetterInput = { database: db.name, command: cmd.command === 'down' ? 'down' : 'up' };
-  if (cmd.command !== 'up' || cmd.options?.to !== undefined || cmd.options?.steps !== undefined) {
-    try {
-      const plan = migrator.plan(cmd.command === 'to' ? { command: 'to', version: cmd.version } : cmd);
-      input.command = plan.direction === 'down' ? 'down' : 'up';
-      input.to = plan.to;
-    } catch {
-      // No plan (a broken file, say): the run fails the same way before any migration, and parks nothing.
-    }
-  }
   if (cmd.command === 'up' && cmd.options?.allowOutOfOrder) input.allowOutOfOrder = true;
   if (cmd.command !== 'up' && cmd.options?.verify === false) input.verify = false;
   return input;

@@ -72,6 +72,8 @@ export type MigrationProgress =
   | { kind: 'lock-wait'; holder: LockRow; delayMs: number }
   | { kind: 'lock-broken'; holder: LockRow; reason: 'dead-owner' | 'expired' | 'forced' }
   | { kind: 'snapshot'; snapshot: SnapshotInfo }
+  /** A run starts, under the lock, with the plan it carries out (made again once the lock was held). */
+  | { kind: 'run-start'; runId: string; direction: 'up' | 'down'; from: number; to: number; total: number }
   | { kind: 'step-start'; step: PlanStep; index: number; total: number }
   | { kind: 'step-done'; step: PlanStep; index: number; total: number; durationMs: number }
   | { kind: 'step-retry'; step: PlanStep; attempt: number; delayMs: number; error: string }
@@ -375,6 +377,7 @@ export class Migrator {
         state: 'running',
         detail: null,
       });
+      this.progress.fire({ kind: 'run-start', runId, direction: plan.direction === 'down' ? 'down' : 'up', from: plan.from, to: plan.to, total: plan.steps.length });
       const report: RunReport = {
         command,
         database: this.database,

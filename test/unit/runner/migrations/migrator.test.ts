@@ -281,6 +281,37 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     assert.equal(entry.attempts![2].errorCode, 'RB-LOCK-SQLITE-BUSY');
   });
 
+  it('a parked bounded run aims at the version of the plan made under the lock, not the one seen before waiting for it', async () => {
+    await sb.open().migrator.up();
+    // Migration 4 can be applied but not rolled back.
+    sb.write('0004_extra.sql', migration(['CREATE TABLE extra (x)'], ['INSERT INTO nowhere VALUES (1)']));
+    const holder = new SqliteTarget({ file: sb.db });
+    holder.tryAcquireLock({ id: 'other', pid: process.pid, host: hostname(), user: 'carol', command: 'migrate up' }, Date.now(), 600_000, () => false);
+    const { migrator } = sb.open({ lock: { waitMs: 10_000 } });
+    const other = sb.open().migrator;
+    const events: MigrationProgress[] = [];
+    let applied: Promise<unknown> | undefined;
+    migrator.onDidProgress((e) => {
+      events.push(e);
+      // While `down --steps 1` waits (it saw version 3), the other runner applies migration 4.
+      if (e.kind === 'lock-wait' && !applied) {
+        holder.releaseLock('other');
+        applied = other.up();
+      }
+    });
+    const parked: NewDeadLetter[] = [];
+    const db = { name: 'app', file: sb.db, migrationsDir: sb.dir, keepSnapshots: 0, config: { path: sb.db } };
+    await assert.rejects(runMigrationCommand(migrator, db, { command: 'down', options: { steps: 1 } }, (entry) => parked.push(entry)), (e: Error) => isRollbackError(e) && /Rollback of migration 4/.test(e.message));
+    assert.ok(applied, 'the run waited for the lock');
+    await applied;
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'run-start'),
+      [{ kind: 'run-start', runId: (events.find((e) => e.kind === 'run-start') as { runId: string }).runId, direction: 'down', from: 4, to: 3, total: 1 }],
+    );
+    assert.equal(parked.length, 1);
+    assert.deepEqual(parked[0].input, { database: 'app', command: 'down', to: 3 }, 'a retry rolls back migration 4 only, not 3 as well');
+  });
+
   it('stops between migrations when cancelled, keeping what was committed', async () => {
     const controller = new AbortController();
     const { migrator } = sb.open({ signal: controller.signal, groupCommit: false });
