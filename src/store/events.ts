@@ -182,6 +182,13 @@ const HOUR = 3_600_000;
 /** Issues remembered across batches at most (a batch touches a few hundred at most, typically). */
 const ISSUE_CACHE_LIMIT = 10_000;
 
+/** The frames part of a stack, as first seen: redacted, whether redaction changed nothing, its top workspace frame. */
+interface KnownFrames {
+  redacted: string;
+  clean: boolean;
+  frame: StackFrame | undefined;
+}
+
 interface Touched {
   id: number;
   state: IssueState;
@@ -216,10 +223,10 @@ export class EventRepository {
   private readonly insert: Statement;
   private readonly bucket: Statement;
   private readonly byId: Statement<[number], EventRow>;
-  private readonly frameCache = new Map<string, { redacted: string; frame: StackFrame | undefined }>();
+  private readonly frameCache = new Map<string, KnownFrames>();
   private readonly redactCache = new Map<string, string>();
   private lastFrames: string | undefined;
-  private lastKnown: { redacted: string; frame: StackFrame | undefined } | undefined;
+  private lastKnown: KnownFrames | undefined;
   private readonly fkOn: Statement<[], number>;
   private readonly dataVersion: Statement<[], number>;
   private readonly totalChanges: Statement<[], number>;
@@ -315,7 +322,7 @@ export class EventRepository {
     const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
     const name = str(safe(() => (e as { name?: unknown }).name));
     const frames = stack === null ? undefined : this.frames(stack, name, rawMessage, message);
-    const redactedStack = frames === undefined ? null : frames.head + frames.redacted;
+    const redactedStack = frames === undefined ? null : frames.stack;
     const fp = fingerprint({
       code: classification.code,
       message,
@@ -376,29 +383,35 @@ export class EventRepository {
   /**
    * A stack split at its first frame line: the head (the message) is redacted each time; the
    * frames, which repeat for every failure of one code path, are redacted and searched for the
-   * top workspace frame once and remembered (a small cache).
+   * top workspace frame once and remembered (a small cache). Returns the redacted stack (the very
+   * `stack` string when nothing in it was secret), its redacted head and the frames' top workspace frame.
    */
-  private frames(stack: string, name: string | undefined, rawMessage: string | undefined, message: string): { head: string; redacted: string; frame: StackFrame | undefined } {
+  private frames(stack: string, name: string | undefined, rawMessage: string | undefined, message: string): { stack: string; head: string; frame: StackFrame | undefined } {
     let cut = stack.indexOf('\n    at ');
     if (cut < 0) {
       const m = /\n[ \t]+at /.exec(stack);
       cut = m ? m.index : stack.length;
     }
     const rawHead = stack.slice(0, cut);
-    // The head is usually "Name: message", whose message is already redacted.
-    const head = name !== undefined && rawMessage !== undefined && isHead(rawHead, name, rawMessage) ? `${name}: ${message}` : redact(rawHead);
+    // The head is usually "Name: message", whose message is already redacted (and is the very
+    // same string when nothing was redacted).
+    let head: string;
+    if (name !== undefined && rawMessage !== undefined && isHead(rawHead, name, rawMessage)) head = message === rawMessage ? rawHead : `${name}: ${message}`;
+    else head = redact(rawHead);
     const rest = stack.slice(cut);
     // Repeats of one failure have the very same frames: comparing with the last ones is cheaper
     // than hashing a long string for the map.
     let known = rest === this.lastFrames ? this.lastKnown : this.frameCache.get(rest);
     if (!known) {
       if (this.frameCache.size >= 256) this.frameCache.clear();
-      known = { redacted: redact(rest), frame: topWorkspaceFrame(rest, this.options.workspaceRoot) };
+      const redacted = redact(rest);
+      known = { redacted, clean: redacted === rest, frame: topWorkspaceFrame(rest, this.options.workspaceRoot) };
       this.frameCache.set(rest, known);
     }
     this.lastFrames = rest;
     this.lastKnown = known;
-    return { head, redacted: known.redacted, frame: known.frame };
+    // Nothing redacted: the stack as it came (one flat string, not a new concatenation to copy).
+    return { stack: head === rawHead && known.clean ? stack : head + known.redacted, head, frame: known.frame };
   }
 
   private store(prepared: Prepared[]): RecordResult[] {

@@ -313,7 +313,20 @@ describe('error store (real SQLite files)', () => {
       stack: `Error: ${text}\n    at run (/work/app/src/run.ts:1:1)`,
     }));
     store.recordBatch(inputs);
+    // The error's own stack ("LockError: <message>" then frames), with secrets in the frames too;
+    // twice each, so the second time the frames come from the cache.
+    const own = SECRET_SAMPLES.flatMap(([text]) =>
+      [text, 'connect failed'].map((message) => {
+        const error = new LockError(message, { context: { task: 'own-stack' } });
+        error.stack = `${error.stack!.split('\n', 1)[0]}\n    at call (/work/app/src/call.ts:3:7)\n    at connect (${text})`;
+        return { error };
+      }),
+    );
+    store.recordBatch([...own, ...own]);
     store.record({ message: SECRET_SAMPLES.map(([t]) => t).join(' | ') });
+    const stacks = store.listEvents({ task: 'own-stack' }, { limit: 1000 }).items.map((e) => e.stack ?? '');
+    assert.equal(stacks.length, 4 * SECRET_SAMPLES.length);
+    assert.ok(stacks.every((st) => st.startsWith('LockError: ') && st.includes('at call (/work/app/src/call.ts:3:7)')), stacks[0]);
     store.close();
     const bytes = readdirSync(join(dir, '.rebound'))
       .map((f) => readFileSync(join(dir, '.rebound', f)))
@@ -321,6 +334,15 @@ describe('error store (real SQLite files)', () => {
     assert.ok(bytes.length > 0);
     for (const [, secret] of SECRET_SAMPLES) assert.equal(bytes.indexOf(Buffer.from(secret)), -1, `secret found in the database file: ${secret}`);
     assert.ok(bytes.indexOf(Buffer.from('[REDACTED]')) >= 0);
+  });
+
+  it('stores a stack with nothing secret in it exactly as it came, also when its frames repeat', () => {
+    const error = new LockError('database is locked after 5000 ms', { context: { task: 'migrate' } });
+    const again = new LockError('database is locked after 7000 ms', { context: { task: 'migrate' } });
+    again.stack = `LockError: database is locked after 7000 ms${error.stack!.slice(error.stack!.indexOf('\n'))}`;
+    const [a, b] = store.recordBatch([{ error }, { error: again }]);
+    assert.equal(store.getEvent(a.eventId!)!.stack, error.stack);
+    assert.equal(store.getEvent(b.eventId!)!.stack, again.stack);
   });
 
   it('shares an open database with other repositories and leaves it open on close', () => {
