@@ -102,7 +102,8 @@ export type BlockerCode =
   | 'parse'
   | 'no-down'
   | 'missing-file'
-  | 'unknown-version';
+  | 'unknown-version'
+  | 'applied-since';
 
 /** Why a plan cannot run: nothing runs while there is one. */
 export interface PlanBlocker {
@@ -222,6 +223,12 @@ export interface DownOptions {
   to?: number;
   /** Roll back this many of the latest applied versions (default 1 when `to` is not given). */
   steps?: number;
+  /**
+   * Roll back exactly these versions, those of them still applied (a retry of a failed rollback).
+   * They must be the latest applied: a migration applied after them blocks the plan, since
+   * rolling them back from under it is not what was asked. Takes the place of `to` and `steps`.
+   */
+  versions?: readonly number[];
 }
 
 /**
@@ -240,7 +247,20 @@ export function planDown(status: readonly MigrationStatus[], history: readonly A
   const applied = history.filter((h) => h.success).sort((a, b) => b.appliedAt - a.appliedAt || b.version - a.version);
   const from = currentVersion(history);
   let chosen: AppliedMigration[];
-  if (options.to !== undefined) {
+  if (options.versions !== undefined) {
+    const wanted = new Set(options.versions);
+    const still = applied.filter((h) => wanted.has(h.version));
+    chosen = applied.slice(0, still.length);
+    const since = chosen.filter((h) => !wanted.has(h.version));
+    if (since.length > 0) {
+      blockers.push({
+        code: 'applied-since',
+        version: since[0].version,
+        message: `${since.map((h) => `Migration ${h.version} (${h.fileName})`).join(', ')} ${since.length === 1 ? 'was' : 'were'} applied after ${still.map((h) => h.version).join(', ')}: rolling back only ${still.length === 1 ? 'that one' : 'those'} is not possible; roll back with \`migrate down --steps N\` or \`--to V\` instead.`,
+      });
+      chosen = [];
+    }
+  } else if (options.to !== undefined) {
     const to = options.to;
     if (to > from) blockers.push({ code: 'unknown-version', version: to, message: `Version ${to} is above the applied version ${from}: nothing to roll back to.` });
     chosen = applied.filter((h) => h.version > to);

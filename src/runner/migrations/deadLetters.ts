@@ -22,6 +22,12 @@ export interface MigrationDeadLetterInput {
   /** The direction of the failed run (`migrate to` becomes the one it took). */
   command: 'up' | 'down';
   to?: number;
+  /**
+   * A rollback only: the versions the failed run still had to roll back, latest applied first. A
+   * retry rolls back exactly those still applied (so one applied out of order, below `to`, is not
+   * skipped); entries parked before this field existed retry down to `to`.
+   */
+  versions?: number[];
   allowOutOfOrder?: boolean;
   verify?: boolean;
 }
@@ -39,12 +45,16 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
   // after the wait the one before announced), then the final failure.
   const tries = new Map<number, { attempts: AttemptRecord[]; nextDelayMs: number }>();
   let failed: number | undefined;
+  let planned: number[] = [];
+  const done = new Set<number>();
   const sub = migrator.onDidProgress((p) => {
     if (p.kind === 'run-start') {
       // The plan made under the migration lock: the direction and absolute version a retry aims at.
       input.command = p.direction;
       if (cmd.command !== 'up' || cmd.options?.to !== undefined || cmd.options?.steps !== undefined) input.to = p.to;
+      planned = p.versions;
     }
+    if (p.kind === 'step-done') done.add(p.step.version);
     if (p.kind === 'step-failed') failed = p.step.version;
     if (p.kind !== 'step-retry') return;
     const t = tries.get(p.step.version) ?? { attempts: [], nextDelayMs: 0 };
@@ -74,6 +84,7 @@ export async function runMigrationCommand(migrator: Migrator, db: ResolvedDataba
           message: e.message,
         },
       ];
+      if (input.command === 'down') input.versions = planned.filter((v) => !done.has(v));
       try {
         park({
           operation: `${db.name}:${context.migration}`,
@@ -127,6 +138,8 @@ export function registerMigrationRetryHandler(
       const verify = input.verify === false ? false : undefined;
       // The direction of the failed run: a retry never moves the database the other way.
       if (input.command === 'down') {
+        const versions = Array.isArray(input.versions) && input.versions.every((v) => Number.isInteger(v)) ? (input.versions as number[]) : undefined;
+        if (versions !== undefined) return await migrator.down({ versions, verify });
         if (to === undefined) throw new ValidationError(`Dead letter #${entry.id} does not say how far to roll back, so it cannot be re-run`);
         return await migrator.down({ to, verify });
       }

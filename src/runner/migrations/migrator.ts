@@ -73,7 +73,7 @@ export type MigrationProgress =
   | { kind: 'lock-broken'; holder: LockRow; reason: 'dead-owner' | 'expired' | 'forced' }
   | { kind: 'snapshot'; snapshot: SnapshotInfo }
   /** A run starts, under the lock, with the plan it carries out (made again once the lock was held). */
-  | { kind: 'run-start'; runId: string; direction: 'up' | 'down'; from: number; to: number; total: number }
+  | { kind: 'run-start'; runId: string; direction: 'up' | 'down'; from: number; to: number; total: number; versions: number[] }
   | { kind: 'step-start'; step: PlanStep; index: number; total: number }
   | { kind: 'step-done'; step: PlanStep; index: number; total: number; durationMs: number }
   | { kind: 'step-retry'; step: PlanStep; attempt: number; delayMs: number; error: string }
@@ -377,7 +377,7 @@ export class Migrator {
         state: 'running',
         detail: null,
       });
-      this.progress.fire({ kind: 'run-start', runId, direction: plan.direction === 'down' ? 'down' : 'up', from: plan.from, to: plan.to, total: plan.steps.length });
+      this.progress.fire({ kind: 'run-start', runId, direction: plan.direction === 'down' ? 'down' : 'up', from: plan.from, to: plan.to, total: plan.steps.length, versions: plan.steps.map((st) => st.version) });
       const report: RunReport = {
         command,
         database: this.database,

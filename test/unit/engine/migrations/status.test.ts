@@ -113,6 +113,32 @@ describe('migrations: status and plans', () => {
     assert.equal(all.blockers[0].version, 2);
   });
 
+  it('plans down exactly the versions given (a retried rollback), only while they are the latest applied', () => {
+    const [f1, f2, f3, f4] = [simple(1), simple(2), simple(3), simple(4)];
+    // 2 was applied last, out of order.
+    const history = [applied(f1), applied(f3), applied(f2, { appliedAt: 2000 })];
+    const status = computeStatus([f1, f2, f3], history);
+    const exact = planDown(status, history, { versions: [2] });
+    assert.deepEqual(exact.steps.map((s) => s.version), [2]);
+    assert.equal(exact.to, 3);
+    assert.deepEqual(exact.blockers, []);
+    // Two given, one of them already rolled back: the other one only.
+    const rest = history.filter((h) => h.version !== 2);
+    assert.deepEqual(planDown(computeStatus([f1, f2, f3], rest), rest, { versions: [2, 3] }).steps.map((s) => s.version), [3]);
+    // None of them applied any more: nothing to do.
+    const none = planDown(status, history, { versions: [7] });
+    assert.equal(none.direction, 'none');
+    assert.deepEqual(none.blockers, []);
+    // Something applied after them: refused, naming it, and nothing planned.
+    const later = [...history, applied(f4, { appliedAt: 3000 })];
+    const blocked = planDown(computeStatus([f1, f2, f3, f4], later), later, { versions: [2] });
+    assert.deepEqual(blocked.steps, []);
+    assert.equal(blocked.blockers.length, 1);
+    assert.equal(blocked.blockers[0].code, 'applied-since');
+    assert.equal(blocked.blockers[0].version, 4);
+    assert.match(blocked.blockers[0].message, /Migration 4 \(0004_m4\.sql\) was applied after 2/);
+  });
+
   it('plans `to V` up or down, and refuses an unknown version', () => {
     const files = [simple(1), simple(2), simple(3)];
     const history = [applied(files[0]), applied(files[1])];

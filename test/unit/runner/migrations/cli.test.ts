@@ -147,6 +147,30 @@ describe('migrations: `rebound migrate` CLI (real processes)', function () {
     assert.equal(status.current, 4, 'version 4 stayed applied');
   });
 
+  it('a parked rollback of a migration applied out of order retries exactly that one, although it sits below the version left', async () => {
+    config(sb, { app: { path: 'app.db' } });
+    // 1 and 3 applied, then 2 out of order: `down` rolls back 2 (the latest applied), leaving version 3.
+    const posts = migration(['CREATE TABLE posts (id INTEGER PRIMARY KEY)'], ['DROP TABLE posts']);
+    sb.remove('0002_posts.sql');
+    sb.write('0003_tags.sql', migration(['CREATE TABLE tags (id INTEGER PRIMARY KEY)'], ['DROP TABLE tags']));
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'up'])).code, 0);
+    sb.write('0002_posts.sql', posts);
+    assert.equal((await runCli(CLI, sb.root, ['migrate', 'up', '--allow-out-of-order'])).code, 0);
+    // Its down section fails while the table is gone.
+    const raw = sb.raw();
+    raw.exec('DROP TABLE posts');
+    const failed = await runCli(CLI, sb.root, ['migrate', 'down', '--json']);
+    assert.equal(failed.code, 1, failed.stderr);
+    const id = (JSON.parse(failed.stdout) as { deadLetterId: number }).deadLetterId;
+    const entry = (JSON.parse((await runCli(CLI, sb.root, ['dlq', 'show', String(id), '--json'])).stdout) as { entry: { input: unknown } }).entry;
+    assert.deepEqual(entry.input, { database: 'app', command: 'down', to: 3, versions: [2] });
+    raw.exec('CREATE TABLE posts (id INTEGER PRIMARY KEY)');
+    const retry = await runCli(CLI, sb.root, ['dlq', 'retry', String(id)]);
+    assert.equal(retry.code, 0, retry.stderr);
+    const status = JSON.parse((await runCli(CLI, sb.root, ['migrate', 'status', '--json'])).stdout) as { current: number; entries: Array<{ version: number; state: string }> };
+    assert.deepEqual(status.entries.map((e) => [e.version, e.state]), [[1, 'applied'], [2, 'pending'], [3, 'applied']], 'migration 2 was rolled back, 3 stayed');
+  });
+
   it('parks nothing when no migration failed: a held lock or a blocked plan is settled by running again', async () => {
     config(sb, { app: { path: 'app.db', lock: { waitMs: 100 } } });
     const t = new SqliteTarget({ file: join(sb.root, 'app.db') });

@@ -306,10 +306,10 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     await applied;
     assert.deepEqual(
       events.filter((e) => e.kind === 'run-start'),
-      [{ kind: 'run-start', runId: (events.find((e) => e.kind === 'run-start') as { runId: string }).runId, direction: 'down', from: 4, to: 3, total: 1 }],
+      [{ kind: 'run-start', runId: (events.find((e) => e.kind === 'run-start') as { runId: string }).runId, direction: 'down', from: 4, to: 3, total: 1, versions: [4] }],
     );
     assert.equal(parked.length, 1);
-    assert.deepEqual(parked[0].input, { database: 'app', command: 'down', to: 3 }, 'a retry rolls back migration 4 only, not 3 as well');
+    assert.deepEqual(parked[0].input, { database: 'app', command: 'down', to: 3, versions: [4] }, 'a retry rolls back migration 4 only, not 3 as well');
   });
 
   it('stops between migrations when cancelled, keeping what was committed', async () => {
