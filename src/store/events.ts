@@ -162,6 +162,9 @@ const EVENT_COLUMNS = [
   'fingerprint', 'issue_id',
 ];
 
+/** Where issue_id goes in an event's values. */
+const ISSUE_ID = EVENT_COLUMNS.length - 1;
+
 const LIMITS = { message: 4000, details: 4000, stack: 16000, command: 2000 };
 
 /** An event ready to store: classified, redacted and fingerprinted (pure work, done outside the transaction). */
@@ -169,7 +172,7 @@ interface Prepared {
   time: number;
   classification: Classification;
   description: IssueDescription;
-  /** Values for EVENT_COLUMNS without the trailing issue_id. */
+  /** Values for EVENT_COLUMNS; the last one, issue_id, is set when the issue is known. */
   values: unknown[];
   bucketComponent: string;
 }
@@ -303,8 +306,8 @@ export class EventRepository {
     const own = isReboundError(error) ? error.context : undefined;
     // Read only below: merged only when both are there.
     const ctx: ErrorContext = own === undefined ? (input.context ?? NO_CONTEXT) : input.context === undefined ? own : { ...own, ...input.context };
-    const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; stack?: unknown };
-    const rawMessage = str(input.message) ?? str(safe(() => e.message)) ?? (typeof error === 'string' ? error : undefined);
+    const e: object = typeof error === 'object' && error !== null ? error : NO_ERROR;
+    const rawMessage = str(input.message) ?? str(prop(e, 'message')) ?? (typeof error === 'string' ? error : undefined);
     const output = str(input.output);
     const classification =
       input.classification ??
@@ -318,9 +321,9 @@ export class EventRepository {
         task: ctx.task,
       });
     const message = redact(cap(rawMessage, LIMITS.message) || classification.code);
-    const stack = cap(str(input.stack) ?? str(safe(() => e.stack)), LIMITS.stack);
+    const stack = cap(str(input.stack) ?? str(prop(e, 'stack')), LIMITS.stack);
     const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
-    const name = str(safe(() => (e as { name?: unknown }).name));
+    const name = str(prop(e, 'name'));
     const frames = stack === null ? undefined : this.frames(stack, name, rawMessage, message);
     const redactedStack = frames === undefined ? null : frames.stack;
     const fp = fingerprint({
@@ -360,6 +363,7 @@ export class EventRepository {
       classification.rule,
       classification.evidence === undefined ? null : this.redactRepeated(classification.evidence),
       fp.fingerprint,
+      null,
     ];
     return {
       time,
@@ -451,7 +455,7 @@ export class EventRepository {
       const stored = t.state.windowCount <= floodCap;
       let eventId: number | null = null;
       if (stored) {
-        p.values.push(t.id);
+        p.values[ISSUE_ID] = t.id;
         eventId = Number(this.insert.run(p.values).lastInsertRowid);
         t.stored += 1;
         t.lastEventId = eventId;
@@ -599,6 +603,7 @@ export function eventWhere(f: EventFilter): { sql: string; params: unknown[] } {
 }
 
 const NO_CONTEXT: ErrorContext = Object.freeze({});
+const NO_ERROR: object = Object.freeze({});
 
 /** Whether `head` is exactly `${name}: ${message}` (without building that string). */
 function isHead(head: string, name: string, message: string): boolean {
@@ -611,9 +616,10 @@ function isHead(head: string, name: string, message: string): boolean {
   );
 }
 
-function safe<T>(f: () => T): T | undefined {
+/** `o[key]`, or undefined when reading it throws (a hostile getter). */
+function prop(o: object, key: string): unknown {
   try {
-    return f();
+    return (o as Record<string, unknown>)[key];
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { isReboundError } from '../errors/reboundError';
 import type { Category, Severity } from '../errors/types';
 import { BUILTIN_RULES } from './builtinRules';
-import { codeAliases, compileRules, type CompiledRules, type ScanResult } from './compile';
+import { NO_CODES, NO_STATUSES, codeAliases, compileRules, setCode, setStatus, type CompiledRules, type ScanResult } from './compile';
 import { ruleFromUser, type MatchSpec, type Rule } from './rule';
 import type { UserRule } from './ruleSchema';
 
@@ -111,29 +111,43 @@ export function createClassifier(userRules: readonly UserRule[] = []): Classifie
   return userRules.length === 0 ? defaultClassifier : new Classifier(userRules);
 }
 
+/** Candidate flags by rule index: scratch, reused by every call (classifying is synchronous). */
+let candidate = new Uint8Array(64);
+
+/** Flags the rules in `list` as candidates; whether there was a list. */
+function mark(list: number[] | undefined): boolean {
+  if (!list) return false;
+  for (let i = 0; i < list.length; i++) candidate[list[i]] = 1;
+  return true;
+}
+
+/** Flags the rules that name any key of `seen`; whether any does. */
+function markSeen<K>(seen: Map<K, number>, rulesByKey: Map<K, number[]>): boolean {
+  if (seen.size === 0) return false;
+  let any = false;
+  for (const k of seen.keys()) if (mark(rulesByKey.get(k))) any = true;
+  return any;
+}
+
 function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classification | undefined {
-  const codes = mergeCodes(facts.codes, scan.codes);
-  const statuses = mergeCodes(facts.statuses, scan.statuses);
   // Only rules some found evidence can satisfy are tried, lowest index (highest priority) first.
   const { index, rules } = compiled;
-  const candidate = new Uint8Array(rules.length);
+  if (candidate.length < rules.length) candidate = new Uint8Array(rules.length);
+  else candidate.fill(0, 0, rules.length);
   let any = false;
-  const mark = (list: number[] | undefined) => {
-    if (!list) return;
-    any = true;
-    for (let i = 0; i < list.length; i++) candidate[list[i]] = 1;
-  };
-  for (let id = 0; id < scan.conditionAt.length; id++) if (scan.conditionAt[id] >= 0) mark(index.byCondition[id]);
-  for (const c of codes.keys()) mark(index.byCode.get(c));
-  for (const st of statuses.keys()) mark(index.byStatus.get(st));
-  if (facts.exitCode !== undefined) mark(index.byExitCode.get(facts.exitCode));
-  if (facts.signal !== undefined) mark(index.bySignal.get(facts.signal));
+  for (let id = 0; id < scan.conditionAt.length; id++) if (scan.conditionAt[id] >= 0 && mark(index.byCondition[id])) any = true;
+  if (markSeen(facts.codes, index.byCode)) any = true;
+  if (markSeen(scan.codes, index.byCode)) any = true;
+  if (markSeen(facts.statuses, index.byStatus)) any = true;
+  if (markSeen(scan.statuses, index.byStatus)) any = true;
+  if (facts.exitCode !== undefined && mark(index.byExitCode.get(facts.exitCode))) any = true;
+  if (facts.signal !== undefined && mark(index.bySignal.get(facts.signal))) any = true;
   if (!any) return undefined;
   for (let r = 0; r < rules.length; r++) {
     if (candidate[r] === 0) continue;
     const rule = rules[r];
     for (let s = 0; s < rule.any.length; s++) {
-      const at = specMatch(rule.any[s], compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts, codes, statuses);
+      const at = specMatch(rule.any[s], compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts);
       if (at === undefined) continue;
       const c: Classification = {
         code: rule.code,
@@ -152,12 +166,9 @@ function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classif
   return undefined;
 }
 
-function mergeCodes<K>(a: Map<K, number>, b: Map<K, number>): Map<K, number> {
-  if (a.size === 0) return b;
-  if (b.size === 0) return a;
-  const m = new Map(b);
-  for (const [k, v] of a) m.set(k, v);
-  return m;
+/** Where `key` was seen: the structured facts first (-1), then the text. */
+function seenAt<K>(facts: Map<K, number>, text: Map<K, number>, key: K): number | undefined {
+  return (facts.size > 0 ? facts.get(key) : undefined) ?? (text.size > 0 ? text.get(key) : undefined);
 }
 
 const earlier = (at: number, pos: number) => (pos >= 0 && (at < 0 || pos < at) ? pos : at);
@@ -169,8 +180,6 @@ function specMatch(
   patternId: number,
   scan: ScanResult,
   facts: Facts,
-  codes: Map<string, number>,
-  statuses: Map<number, number>,
 ): number | undefined {
   if (spec.component !== undefined && spec.component !== facts.component) return undefined;
   if (spec.task !== undefined && spec.task !== facts.task) return undefined;
@@ -194,10 +203,10 @@ function specMatch(
     if (!found) return undefined;
   }
   if (spec.errorCode) {
-    if (codes.size === 0) return undefined;
+    if (facts.codes.size === 0 && scan.codes.size === 0) return undefined;
     let found = false;
     for (const c of spec.errorCode) {
-      const pos = codes.get(c);
+      const pos = seenAt(facts.codes, scan.codes, c);
       if (pos !== undefined) {
         found = true;
         at = earlier(at, pos);
@@ -206,10 +215,10 @@ function specMatch(
     if (!found) return undefined;
   }
   if (spec.httpStatus) {
-    if (statuses.size === 0) return undefined;
+    if (facts.statuses.size === 0 && scan.statuses.size === 0) return undefined;
     let found = false;
     for (const st of spec.httpStatus) {
-      const pos = statuses.get(st);
+      const pos = seenAt(facts.statuses, scan.statuses, st);
       if (pos !== undefined) {
         found = true;
         at = earlier(at, pos);
@@ -242,30 +251,45 @@ function fallback(facts: Facts | undefined, delay?: number): Classification {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 
+function addCode(facts: Facts, c: unknown): void {
+  if (typeof c === 'string' && c.length > 0 && c.length < 80) for (const a of codeAliases(c)) setCode(facts, a, -1);
+}
+
+function addStatus(facts: Facts, s: unknown): void {
+  const n = int(s);
+  if (n !== undefined && n >= 100 && n <= 599) setStatus(facts, n, -1);
+}
+
 /** Collects the structured facts (codes, statuses, exit code, signal, messages) without ever throwing. */
 function gather(input: FailureInput): Facts {
   const texts: string[] = [];
-  const facts: Facts = { text: '', codes: new Map(), statuses: new Map() };
-  const addCode = (c: unknown) => {
-    if (typeof c === 'string' && c.length > 0 && c.length < 80) for (const a of codeAliases(c)) if (!facts.codes.has(a)) facts.codes.set(a, -1);
-  };
-  const addStatus = (s: unknown) => {
-    const n = int(s);
-    if (n !== undefined && n >= 100 && n <= 599 && !facts.statuses.has(n)) facts.statuses.set(n, -1);
+  // Every field from the start: one object shape, no property store growing field by field.
+  const facts: Facts = {
+    text: '',
+    codes: NO_CODES as Map<string, number>,
+    statuses: NO_STATUSES as Map<number, number>,
+    exitCode: int(input.exitCode),
+    signal: str(input.signal),
+    component: str(input.component),
+    task: str(input.task),
+    delayHintMs: undefined,
+    ownError: undefined,
+    ownFallback: undefined,
   };
   const msg = str(input.message);
   if (msg) texts.push(msg);
-  facts.exitCode = int(input.exitCode);
-  facts.signal = str(input.signal);
-  facts.component = str(input.component);
-  facts.task = str(input.task);
-  addCode(input.errorCode);
-  addStatus(input.httpStatus);
+  addCode(facts, input.errorCode);
+  addStatus(facts, input.httpStatus);
 
   let e: unknown = input.error;
-  const seen: unknown[] = [];
-  for (let depth = 0; depth < MAX_CAUSES && e !== undefined && e !== null && !seen.includes(e); depth++) {
-    seen.push(e);
+  // The causes seen (a chain may loop); most errors have no cause, so it is made at the first.
+  let seen: unknown[] | undefined;
+  for (let depth = 0; depth < MAX_CAUSES && e !== undefined && e !== null; depth++) {
+    if (depth > 0) {
+      seen ??= [input.error];
+      if (seen.includes(e)) break;
+      seen.push(e);
+    }
     if (typeof e === 'string') {
       texts.push(e);
       break;
@@ -273,7 +297,7 @@ function gather(input: FailureInput): Facts {
     if (typeof e !== 'object') break;
     let next: unknown;
     try {
-      next = readError(e as Record<string, unknown>, depth, msg, texts, facts, addCode, addStatus);
+      next = readError(e as Record<string, unknown>, depth, msg, texts, facts);
     } catch {
       // A hostile getter: use what was read so far.
       break;
@@ -282,27 +306,19 @@ function gather(input: FailureInput): Facts {
   }
   const out = str(input.output);
   if (out) texts.push(out);
-  facts.text = texts.join('\n');
+  facts.text = texts.length === 1 ? texts[0] : texts.join('\n');
   return facts;
 }
 
 /** Reads one error of the cause chain into `facts`; returns its cause. May throw (hostile getters). */
-function readError(
-  o: Record<string, unknown>,
-  depth: number,
-  msg: string | undefined,
-  texts: string[],
-  facts: Facts,
-  addCode: (c: unknown) => void,
-  addStatus: (s: unknown) => void,
-): unknown {
+function readError(o: Record<string, unknown>, depth: number, msg: string | undefined, texts: string[], facts: Facts): unknown {
   const m = str(o.message);
   if (m && m !== msg) texts.push(m);
-  addCode(o.code);
-  addStatus(o.status);
-  addStatus(o.statusCode);
+  addCode(facts, o.code);
+  addStatus(facts, o.status);
+  addStatus(facts, o.statusCode);
   const response = o.response;
-  if (typeof response === 'object' && response !== null) addStatus((response as Record<string, unknown>).status);
+  if (typeof response === 'object' && response !== null) addStatus(facts, (response as Record<string, unknown>).status);
   if (isReboundError(o)) {
     const ctx = o.context ?? {};
     if (facts.exitCode === undefined) facts.exitCode = int(ctx.exitCode);

@@ -44,6 +44,25 @@ export function codeAliases(code: string): string[] {
   return [code];
 }
 
+/**
+ * Shared empty maps, so that a scan or a gather that finds no code or status allocates none. Never
+ * written to: `setCode` and `setStatus` put a new map in place first.
+ */
+export const NO_CODES: ReadonlyMap<string, number> = new Map();
+export const NO_STATUSES: ReadonlyMap<number, number> = new Map();
+
+/** Records `code` at `at` unless already there, making the holder's own map on first use. */
+export function setCode(holder: { codes: Map<string, number> }, code: string, at: number): void {
+  if (holder.codes === NO_CODES) holder.codes = new Map();
+  if (!holder.codes.has(code)) holder.codes.set(code, at);
+}
+
+/** Records `status` at `at` unless already there, making the holder's own map on first use. */
+export function setStatus(holder: { statuses: Map<number, number> }, status: number, at: number): void {
+  if (holder.statuses === NO_STATUSES) holder.statuses = new Map();
+  if (!holder.statuses.has(status)) holder.statuses.set(status, at);
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -171,8 +190,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
         HTTP.lastIndex = 0;
         let m: RegExpExecArray | null;
         while ((m = HTTP.exec(line)) !== null) {
-          const s = Number(m[1]);
-          if (!found.statuses.has(s)) found.statuses.set(s, lineStart + m.index);
+          setStatus(found, Number(m[1]), lineStart + m.index);
         }
       },
     },
@@ -225,8 +243,8 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   const scan = (text: string): ScanResult => {
     const found: ScanState = {
       conditionAt: conditionBuffer.fill(-1),
-      codes: new Map(),
-      statuses: new Map(),
+      codes: NO_CODES as Map<string, number>,
+      statuses: NO_STATUSES as Map<number, number>,
       checkedLine: checkedBuffer.fill(-1),
     };
     automaton.scan(text, (k, start, end) => {
@@ -236,16 +254,14 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
           if (found.conditionAt[key.id] < 0) found.conditionAt[key.id] = start;
           return;
         case 'code':
-          if ((start === 0 || !isWord(text.charCodeAt(start - 1))) && (end >= text.length || !isWord(text.charCodeAt(end))) && !found.codes.has(key.code)) {
-            found.codes.set(key.code, start);
-          }
+          if ((start === 0 || !isWord(text.charCodeAt(start - 1))) && (end >= text.length || !isWord(text.charCodeAt(end)))) setCode(found, key.code, start);
           return;
         case 'sqlite': {
           if (start > 0 && isWord(text.charCodeAt(start - 1))) return;
           let j = end;
           while (j < text.length && isWord(text.charCodeAt(j))) j++;
           if (j === end || j - start > 64) return;
-          for (const c of codeAliases(text.slice(start, j).toUpperCase())) if (codes.has(c) && !found.codes.has(c)) found.codes.set(c, start);
+          for (const c of codeAliases(text.slice(start, j).toUpperCase())) if (codes.has(c)) setCode(found, c, start);
           return;
         }
         case 'verify': {
@@ -265,7 +281,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
       const m = re.exec(text);
       if (m) found.conditionAt[id] = m.index;
     }
-    return { conditionAt: found.conditionAt, codes: found.codes, statuses: found.statuses, delayHintMs: found.delayHintMs };
+    return found;
   };
 
   return { rules: kept, literalIds, patternIds, conditionCount, index, scan, problems };

@@ -45,7 +45,9 @@ export function fingerprint(input: FingerprintInput): FingerprintResult {
       : input.migration !== undefined
         ? `migration ${input.migration}`
         : (input.component ?? '');
-  const firstLine = (input.message ?? '').split('\n', 1)[0].trim();
+  const message = input.message ?? '';
+  const eol = message.indexOf('\n');
+  const firstLine = (eol < 0 ? message : message.slice(0, eol)).trim();
   const title = (firstLine || input.code).slice(0, 200);
   const result: FingerprintResult = { fingerprint, normalized, culprit, title };
   if (frame) result.frame = frame;
