@@ -256,7 +256,7 @@ export function planDown(status: readonly MigrationStatus[], history: readonly A
       blockers.push({
         code: 'applied-since',
         version: since[0].version,
-        message: `${since.map((h) => `Migration ${h.version} (${h.fileName})`).join(', ')} ${since.length === 1 ? 'was' : 'were'} applied after ${still.map((h) => h.version).join(', ')}: rolling back only ${still.length === 1 ? 'that one' : 'those'} is not possible; roll back with \`migrate down --steps N\` or \`--to V\` instead.`,
+        message: `${since.map((h) => `Migration ${h.version} (${h.fileName})`).join(', ')} ${since.length === 1 ? 'was' : 'were'} applied after ${still.map((h) => h.version).join(', ')}, which would be rolled back from under ${since.length === 1 ? 'it' : 'them'}; choose what to roll back with \`migrate down --steps N\` or \`--to V\`.`,
       });
       chosen = [];
     }
