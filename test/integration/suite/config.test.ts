@@ -71,9 +71,11 @@ describe('Config diagnostics in the editor', () => {
     const uri = vscode.Uri.file(join(root(), 'config-disk', '.rebound', 'config.json'));
     const BROKEN = '{\n  "tasks": {\n    "lint": { "cwd": "." }\n  }\n}\n';
     const FIXED = '{\n  "tasks": {\n    "lint": { "command": "eslint ." }\n  }\n}\n';
-    // Only the file watcher can see these writes (the file is not open). code-server's watcher
-    // process may still be starting early in a loaded run and drop the first events, so a write
-    // is repeated until its effect shows; what is asserted is that a change on disk is followed.
+    // Only the file watcher can see these writes (the file is not open). Its folder is part of the
+    // fixture, so the watcher watches it from the start (a folder made now, with the file in it at
+    // once, can be missed by inotify). The watcher process may still be starting early in a loaded
+    // run and drop the first events, so a write is repeated until its effect shows; what is
+    // asserted is that a change on disk is followed.
     const writeUntil = async <T>(text: string, seen: () => T | undefined | false, what: string): Promise<T> => {
       const end = Date.now() + 30_000;
       for (;;) {
