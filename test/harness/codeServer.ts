@@ -152,7 +152,9 @@ export async function startCodeServer(options: ServerOptions): Promise<RunningSe
   for (const vsix of options.installExtensions ?? []) {
     await run(process.execPath, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { quiet: !options.verbose, timeoutMs: 120_000 });
   }
-  const args = [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...baseArgs];
+  // The folder given here, not the one this profile opened last (another checkout, say), is what
+  // the server's root address opens.
+  const args = [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--ignore-last-opened', ...baseArgs];
   if (!options.workspaceTrust) args.push('--disable-workspace-trust');
   args.push(options.workspace);
   let output = '';
