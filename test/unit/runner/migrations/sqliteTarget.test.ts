@@ -142,7 +142,7 @@ describe('migrations: SQLite target (real files)', () => {
     r.applied.forEach((out, i) => {
       assert.equal(out.schemaAfter, target.replayHash(null, steps.slice(0, i + 1).flat()), `after step ${i + 1}`);
     });
-    assert.equal((target as unknown as { incrementalOff: boolean }).incrementalOff, false);
+    assert.equal(target.schema.incrementalOff, false);
   });
 
   it('the incremental hash matches a full read for random schema changes', () => {
@@ -166,7 +166,7 @@ describe('migrations: SQLite target (real files)', () => {
           for (let i = 0; i < applied; i++) assert.equal(r.applied[i].schemaAfter, t.replayHash(null, groups.slice(0, i + 1).flat()), `group ${i}`);
           if (r.failure) assert.equal(t.schemaHash(), applied > 0 ? r.applied[applied - 1].schemaAfter : t.replayHash(null, []));
           // The full-read cross-check before commit never had to fall back.
-          assert.equal((t as unknown as { incrementalOff: boolean }).incrementalOff, false);
+          assert.equal(t.schema.incrementalOff, false);
         } finally {
           t.close();
         }

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { sqlite } from '../../../store/sqlite';
+import type { LockRow } from '../target';
+import type { SqliteConnection } from './connection';
+
+/** Consistent copies of the database (VACUUM INTO) and restoring one in place (the backup API). */
+export class SqliteSnapshots {
+  constructor(private readonly conn: SqliteConnection) {}
+
+  /** A consistent copy (VACUUM INTO). It may hold the lock row of the runner taking it: `restoreFrom` replaces that. */
+  snapshotTo(file: string): void {
+    mkdirSync(dirname(file), { recursive: true });
+    if (existsSync(file)) rmSync(file);
+    this.conn.db.prepare('VACUUM INTO ?').run(file);
+  }
+
+  async restoreFrom(file: string, lock: LockRow | undefined): Promise<void> {
+    const tmp = `${this.conn.file}.restore-${randomBytes(4).toString('hex')}`;
+    copyFileSync(file, tmp);
+    const Database = sqlite();
+    const source = new Database(tmp);
+    try {
+      const hasLock = source.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.conn.names.lock) as { n: number };
+      if (hasLock.n > 0) {
+        source.prepare(`DELETE FROM ${this.conn.q('lock')}`).run();
+        if (lock) {
+          source
+            .prepare(`INSERT INTO ${this.conn.q('lock')} (id, owner_id, pid, host, user, command, acquired_at, heartbeat_at, expiry_ms) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(lock.id, lock.pid, lock.host, lock.user, lock.command, lock.acquiredAt, lock.heartbeatAt, lock.expiryMs);
+        }
+      }
+      await source.backup(this.conn.file);
+    } finally {
+      source.close();
+      rmSync(tmp, { force: true });
+    }
+    this.conn.forgetMetadata();
+  }
+}
