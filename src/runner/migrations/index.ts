@@ -1,4 +1,21 @@
-export type { MigrationTarget, LockOwner, LockRow, LockAttempt, ApplyRequest, ApplyOutcome, ForeignKeyViolation, RepairRequest } from './target';
+export type {
+  MigrationTarget,
+  TargetEngine,
+  MigrationLedger,
+  MigrationLockTable,
+  MigrationSchema,
+  MigrationChecks,
+  MigrationExecutor,
+  MigrationSnapshots,
+  LockOwner,
+  LockRow,
+  LockAttempt,
+  ApplyRequest,
+  ApplyOutcome,
+  ForeignKeyViolation,
+  RepairRequest,
+} from './target';
+export { ComposedTarget, type TargetRoles } from './composedTarget';
 export { SqliteTarget, DEFAULT_HISTORY_TABLE, type SqliteTargetOptions } from './sqliteTarget';
 export { MigrationLock, LOCK_DEFAULTS, staleness, describeHolder, type LockOptions } from './lock';
 export { SnapshotStore, type SnapshotInfo } from './snapshots';

@@ -3,7 +3,7 @@ import { LockError, isLockError } from '../../engine/errors';
 import { exponentialBackoff } from '../../engine/resilience/backoff';
 import { retry } from '../../engine/resilience/retry';
 import { describeIdentity } from './identity';
-import type { LockOwner, LockRow, MigrationTarget } from './target';
+import type { LockOwner, LockRow, MigrationLedger, MigrationLockTable, TargetEngine } from './target';
 
 export interface LockOptions {
   /** How long to wait for a held lock before failing (default 30000; 0 = do not wait). */
@@ -67,7 +67,7 @@ export class MigrationLock {
   readonly broken: Array<{ holder: LockRow; reason: 'dead-owner' | 'expired' }> = [];
 
   constructor(
-    private readonly target: MigrationTarget,
+    private readonly target: TargetEngine & MigrationLockTable & Pick<MigrationLedger, 'ensureMetadata'>,
     readonly owner: LockOwner,
     private readonly options: LockOptions,
   ) {

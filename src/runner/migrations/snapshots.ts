@@ -4,7 +4,7 @@ import type { Clock } from '../../engine/clock';
 import { systemClock } from '../../engine/clock';
 import { MigrationError } from '../../engine/errors';
 import { randomId } from './identity';
-import type { MigrationTarget } from './target';
+import type { MigrationSnapshots } from './target';
 
 export interface SnapshotInfo {
   /** The id `rebound migrate restore` takes (the file name without `.db`). */
@@ -40,7 +40,7 @@ export class SnapshotStore {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  take(target: MigrationTarget, version: number, reason: string): SnapshotInfo {
+  take(target: Pick<MigrationSnapshots, 'snapshotTo'>, version: number, reason: string): SnapshotInfo {
     mkdirSync(this.dir, { recursive: true });
     const createdAt = this.clock.now();
     const id = `${stamp(createdAt)}-v${version}-${reason.replace(/[^a-z-]/g, '')}-${randomId(2)}`;

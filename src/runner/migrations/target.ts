@@ -89,31 +89,40 @@ export interface RepairRequest {
   now: () => number;
 }
 
-/**
- * A database whose migrations Rebound runs. The migrator only talks to this interface, so other
- * engines can follow SQLite: history, journal, runs and the lock live in the target itself.
- */
-export interface MigrationTarget {
+/** What engine a target is, where, whether it exists yet, and how its "busy" errors look. */
+export interface TargetEngine {
   /** 'sqlite' */
   readonly engine: string;
-  /** Where it is (a file path), for messages. */
+  /** Where it is (a file path, a connection string without secrets), for messages. */
   readonly location: string;
   /** Whether the database exists yet (read-only commands do not create it). */
   exists(): boolean;
+  /** True when the error means the database is busy (locked by another connection). */
+  isBusy(error: unknown): boolean;
+}
+
+/**
+ * The ledger: what was applied (history), how far each attempt got (journal) and which runs ran
+ * (runs), kept in the target itself.
+ */
+export interface MigrationLedger {
   /** Creates the history, journal, run and lock tables if needed. */
   ensureMetadata(): void;
   readHistory(): AppliedMigration[];
   readJournal(): JournalEntry[];
   readRuns(): RunRecord[];
-  schemaObjects(): SchemaObject[];
-  /** Hash of the schema without Rebound's own tables. */
-  schemaHash(): string;
-  /**
-   * Hash of the schema obtained on a scratch database of the same engine by creating `objects`
-   * (none for an empty database) and running `statements`.
-   */
-  replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string;
+  startRun(run: RunRecord): void;
+  finishRun(runId: string, state: RunRecord['state'], detail: string | null, now: number): void;
+  /** Marks runs still `running` (other than `exceptRunId`) as interrupted; returns them. */
+  markInterruptedRuns(exceptRunId: string, now: number): RunRecord[];
+  /** Updates a history row's checksums and source (repair of an accepted cosmetic change). */
+  acceptChange(version: number, change: { checksum: string; upChecksum: string; source: string; downSql: string | null; fileName: string }): void;
+  /** Deletes recorded failures (success = 0) from history; returns their versions. */
+  clearFailures(versions?: readonly number[]): number[];
+}
 
+/** The migration lock: one row, taken, refreshed, released and broken atomically. */
+export interface MigrationLockTable {
   readLock(): LockRow | undefined;
   /** Takes the lock if free, or if `mayBreak(holder)` says the holder's lock may be broken. Atomic. */
   tryAcquireLock(owner: LockOwner, now: number, expiryMs: number, mayBreak: (holder: LockRow) => boolean): LockAttempt;
@@ -122,12 +131,29 @@ export interface MigrationTarget {
   releaseLock(ownerId: string): void;
   /** Deletes the lock row if it is still the one given (same owner id); true when deleted. */
   breakLock(holder: LockRow): boolean;
+}
 
-  startRun(run: RunRecord): void;
-  finishRun(runId: string, state: RunRecord['state'], detail: string | null, now: number): void;
-  /** Marks runs still `running` (other than `exceptRunId`) as interrupted; returns them. */
-  markInterruptedRuns(exceptRunId: string, now: number): RunRecord[];
+/** The user's schema (without Rebound's own tables): its objects and hashes. */
+export interface MigrationSchema {
+  schemaObjects(): SchemaObject[];
+  /** Hash of the schema without Rebound's own tables. */
+  schemaHash(): string;
+  /**
+   * Hash of the schema obtained on a scratch database of the same engine by creating `objects`
+   * (none for an empty database) and running `statements`.
+   */
+  replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string;
+}
 
+/** The engine's own consistency checks. */
+export interface MigrationChecks {
+  /** Problems reported by the engine's integrity check (empty when fine). */
+  integrityCheck(): string[];
+  foreignKeyCheck(): ForeignKeyViolation[];
+}
+
+/** Runs migrations, with journal and history, in the engine's transactions. */
+export interface MigrationExecutor {
   /** Runs one migration up or down with journal and history; never throws (see ApplyOutcome). */
   apply(request: ApplyRequest): ApplyOutcome;
   /**
@@ -138,21 +164,28 @@ export interface MigrationTarget {
   applyGroup(requests: readonly ApplyRequest[], options?: { maxMs?: number }): GroupOutcome;
   /** Runs recovery statements for a partial migration atomically (see RepairRequest); throws on failure. */
   repairPartial(request: RepairRequest): void;
-  /** Updates a history row's checksums and source (repair of an accepted cosmetic change). */
-  acceptChange(version: number, change: { checksum: string; upChecksum: string; source: string; downSql: string | null; fileName: string }): void;
-  /** Deletes recorded failures (success = 0) from history; returns their versions. */
-  clearFailures(versions?: readonly number[]): number[];
+}
 
-  /** Problems reported by the engine's integrity check (empty when fine). */
-  integrityCheck(): string[];
-  foreignKeyCheck(): ForeignKeyViolation[];
+/** Copies of the database: snapshots, restoring one, and a scratch clone. */
+export interface MigrationSnapshots {
   /** Writes a consistent copy of the database to `file` (its lock row, if any, is replaced on restore). */
   snapshotTo(file: string): void;
   /** Replaces the database's content with the copy in `file`, keeping `lock` as the lock row. */
   restoreFrom(file: string, lock: LockRow | undefined): Promise<void>;
   /** A copy of the database in `file` without the lock row, opened as a target (for test-rollback). */
   cloneTo(file: string): MigrationTarget;
-  /** True when the error means the database is busy (locked by another connection). */
-  isBusy(error: unknown): boolean;
+}
+
+/**
+ * A database whose migrations Rebound runs. The migrator only talks to this interface, so other
+ * engines can follow SQLite: history, journal, runs and the lock live in the target itself.
+ *
+ * It is the sum of roles that an engine implements one by one (see SqliteTarget, which composes
+ * a class per role): the ledger, the lock table, the schema, the checks, the executor and
+ * snapshots; ComposedTarget (composedTarget.ts) puts roles together. The lock (MigrationLock)
+ * needs only the lock table and the ledger's ensureMetadata; SnapshotStore needs only snapshotTo.
+ */
+export interface MigrationTarget
+  extends TargetEngine, MigrationLedger, MigrationLockTable, MigrationSchema, MigrationChecks, MigrationExecutor, MigrationSnapshots {
   close(): void;
 }

@@ -1,6 +1,6 @@
 import { describeStatement, nonTransactionalReason, tokenize } from '../../../engine/migrations';
 import { MigrationError, RollbackError } from '../../../engine/errors';
-import type { ApplyOutcome, ApplyRequest, ForeignKeyViolation, GroupOutcome, RepairRequest } from '../target';
+import type { ApplyOutcome, ApplyRequest, ForeignKeyViolation, GroupOutcome, MigrationChecks, MigrationExecutor, RepairRequest } from '../target';
 import { message, type SqliteConnection } from './connection';
 import type { SqliteLedger } from './ledger';
 import type { SqliteSchema } from './schema';
@@ -17,7 +17,7 @@ function isNonTransactional(sql: string): boolean {
  * `-- rebound:no-transaction` file statement by statement, each transaction-capable statement
  * committed together with its journal progress.
  */
-export class SqliteExecutor {
+export class SqliteExecutor implements MigrationExecutor, MigrationChecks {
   constructor(
     private readonly conn: SqliteConnection,
     private readonly ledger: SqliteLedger,

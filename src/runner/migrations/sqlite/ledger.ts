@@ -1,5 +1,5 @@
 import type { AppliedMigration, JournalEntry, RunRecord } from '../../../engine/migrations';
-import type { ApplyRequest } from '../target';
+import type { ApplyRequest, MigrationLedger } from '../target';
 import { message, type SqliteConnection } from './connection';
 
 interface HistoryDbRow {
@@ -22,8 +22,13 @@ interface HistoryDbRow {
 }
 
 /** What was applied, journaled and run: the history, journal and runs tables. */
-export class SqliteLedger {
+export class SqliteLedger implements MigrationLedger {
   constructor(private readonly conn: SqliteConnection) {}
+
+  /** Creates the history, journal, run and lock tables if needed. */
+  ensureMetadata(): void {
+    this.conn.ensureMetadata();
+  }
 
   readHistory(): AppliedMigration[] {
     if (!this.conn.hasMetadata()) return [];

@@ -1,4 +1,4 @@
-import type { LockAttempt, LockOwner, LockRow } from '../target';
+import type { LockAttempt, LockOwner, LockRow, MigrationLockTable } from '../target';
 import type { SqliteConnection } from './connection';
 
 interface LockDbRow {
@@ -13,7 +13,7 @@ interface LockDbRow {
 }
 
 /** The migration lock: one row in the `_lock` table, taken and broken atomically (BEGIN IMMEDIATE). */
-export class SqliteLockTable {
+export class SqliteLockTable implements MigrationLockTable {
   constructor(private readonly conn: SqliteConnection) {}
 
   readLock(): LockRow | undefined {

@@ -1,5 +1,6 @@
 import { schemaHash, schemaHashOfKeys, SchemaHasher, describeStatement, tokenize, type SchemaObject } from '../../../engine/migrations';
 import { sqlite, type Database } from '../../../store/sqlite';
+import type { MigrationSchema } from '../target';
 import type { SqliteConnection } from './connection';
 
 /**
@@ -7,7 +8,7 @@ import type { SqliteConnection } from './connection';
  * a replay on a scratch database, and the hash kept up to date incrementally inside a group
  * transaction (see trackedHash).
  */
-export class SqliteSchema {
+export class SqliteSchema implements MigrationSchema {
   readonly canonicalCache = new Map<string, Uint8Array>();
   /** The schema hash kept up to date inside a group transaction (see trackedHash). */
   tracker:

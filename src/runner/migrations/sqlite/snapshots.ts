@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sqlite } from '../../../store/sqlite';
-import type { LockRow } from '../target';
+import type { SqliteTarget } from '../sqliteTarget';
+import type { LockRow, MigrationSnapshots } from '../target';
 import type { SqliteConnection } from './connection';
 
 /** Consistent copies of the database (VACUUM INTO) and restoring one in place (the backup API). */
-export class SqliteSnapshots {
-  constructor(private readonly conn: SqliteConnection) {}
+export class SqliteSnapshots implements MigrationSnapshots {
+  constructor(
+    private readonly conn: SqliteConnection,
+    /** Opens another file of the same target configuration (for clones). */
+    private readonly open: (file: string) => SqliteTarget,
+  ) {}
 
   /** A consistent copy (VACUUM INTO). It may hold the lock row of the runner taking it: `restoreFrom` replaces that. */
   snapshotTo(file: string): void {
@@ -37,5 +42,14 @@ export class SqliteSnapshots {
       rmSync(tmp, { force: true });
     }
     this.conn.forgetMetadata();
+  }
+
+  /** A copy of the database in `file` without the lock row, opened as a target (for test-rollback). */
+  cloneTo(file: string): SqliteTarget {
+    if (!this.conn.exists()) return this.open(file);
+    this.snapshotTo(file);
+    const clone = this.open(file);
+    if (clone.conn.hasMetadata()) clone.db.prepare(`DELETE FROM ${clone.conn.q('lock')}`).run();
+    return clone;
   }
 }
