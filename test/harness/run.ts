@@ -9,6 +9,7 @@
  * failure; stops every process it started, also after a failure, a timeout or Ctrl-C.
  */
 import { join } from 'node:path';
+import { runNodeSqliteUnit } from './driverPhase';
 import { cleanupAll, installExitHandlers } from './processes';
 import { PROFILES, runIntegration } from './integration';
 import { findFiles, runMocha } from './mochaPhase';
@@ -46,6 +47,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   if (phases.includes('unit')) {
     results.push(...(await phase('unit', () => runMocha('unit', findFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')))));
+    // The SQLite suites once more on the other driver (node:sqlite, Node 22).
+    if (process.env.REBOUND_TEST_NODE_SQLITE !== '0') results.push(...(await phase('unit (node:sqlite)', () => runNodeSqliteUnit())));
   }
   if (phases.includes('integration')) {
     for (const profile of PROFILES) results.push(...(await phase(profile.name, () => runIntegration(profile))));
