@@ -95,6 +95,11 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
           retryAt: breaker.state === 'open' && breaker.snapshot.openedAt !== null && breaker.snapshot.breakMs !== null ? breaker.snapshot.openedAt + breaker.snapshot.breakMs : null,
         })),
     };
+  }, () => {
+    // The driver is named once the store is open (or failed to open): listing it must not load one.
+    if (!session.store() && !session.error) return undefined;
+    const d = session.driver();
+    return d instanceof Error ? { error: d.message } : { driver: d.name, sqliteVersion: d.sqliteVersion, reason: d.reason };
   });
   const errorsView = vscode.window.createTreeView('rebound.errors', { treeDataProvider: errors, showCollapseAll: true });
   const deadLettersView = vscode.window.createTreeView('rebound.deadLetters', { treeDataProvider: deadLetters });

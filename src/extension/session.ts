@@ -6,6 +6,7 @@ import { DeadLetterRepository } from '../store/deadLetters';
 import { ErrorStore, type ErrorStoreOptions } from '../store/errorStore';
 import { ExplorerQueries } from '../store/explorer';
 import type { WorkspacePaths } from '../store/location';
+import { setDriverPreference, sqliteDriver, type DriverInfo, type DriverPreference } from '../store/sqlite';
 import { paths, watch } from './services';
 
 export interface StoreHandles {
@@ -42,7 +43,7 @@ export class ReboundSession implements vscode.Disposable {
       this.changed,
       watch(folder, '.rebound/rebound.db*', () => this.fireChanged()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('rebound.databasePath', folder)) this.reopen();
+        if (e.affectsConfiguration('rebound.databasePath', folder) || e.affectsConfiguration('rebound.sqliteDriver')) this.reopen();
       }),
     );
   }
@@ -56,6 +57,16 @@ export class ReboundSession implements vscode.Disposable {
     return this.openError;
   }
 
+  /** The SQLite driver the store uses (loading it if needed), or why none can load. */
+  driver(): DriverInfo | Error {
+    try {
+      setDriverPreference(vscode.workspace.getConfiguration('rebound').get<DriverPreference>('sqliteDriver', 'auto'));
+      return sqliteDriver();
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
   /**
    * The store, or undefined when there is no database yet (and `create` is false) or it cannot be
    * opened (see `error`; the failure is logged and reported once).
@@ -66,6 +77,8 @@ export class ReboundSession implements vscode.Disposable {
     const file = this.paths.db;
     if (!create && !existsSync(file)) return undefined;
     try {
+      const driver = this.driver();
+      if (driver instanceof Error) throw driver;
       const errors = ErrorStore.open(file, { ...this.storeOptions(), workspaceRoot: this.folder.uri.fsPath });
       const db = errors.db;
       this.handles = {
@@ -76,7 +89,7 @@ export class ReboundSession implements vscode.Disposable {
         attempts: new AttemptRepository(db),
       };
       this.disposables.push(errors.onDidChange(() => this.fireChanged()));
-      this.log.info(`opened ${file}`);
+      this.log.info(`opened ${file} with SQLite driver ${driver.name} (SQLite ${driver.sqliteVersion}; ${driver.reason})`);
       for (const notice of errors.notices) {
         this.log.warn(notice);
         void vscode.window.showWarningMessage(notice);

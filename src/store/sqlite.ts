@@ -1,37 +1,167 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Database as DatabaseType, DatabaseConstructor, DriverName, Statement as StatementType } from './driver';
+import { NodeSqliteDatabase, type NodeSqliteModule } from './nodeSqlite';
 
-export type Database = BetterSqlite3.Database;
-export type Statement<P extends unknown[] | object = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
-type DatabaseConstructor = typeof BetterSqlite3;
+export type Database = DatabaseType;
+export type Statement<P extends unknown[] | object = unknown[], R = unknown> = P extends unknown[] ? StatementType<P, R> : StatementType<[P], R>;
+export type { DriverName, DatabaseConstructor } from './driver';
+export { SqliteError } from './driver';
 
-/** better-sqlite3 could not be loaded: almost always a native binary built for another runtime. */
+/** What the user may ask for: a driver, or `auto` (better-sqlite3 where it loads, else node:sqlite). */
+export type DriverPreference = DriverName | 'auto';
+export const DRIVER_PREFERENCES: readonly DriverPreference[] = ['auto', 'better-sqlite3', 'node:sqlite'];
+/** The environment variable that chooses the driver (it wins over the `rebound.sqliteDriver` setting). */
+export const DRIVER_ENV = 'REBOUND_SQLITE_DRIVER';
+
+/** The driver in use and why it was chosen. */
+export interface DriverInfo {
+  name: DriverName;
+  /** The SQLite library version the driver runs. */
+  sqliteVersion: string;
+  /** How it was chosen ("auto: better-sqlite3 could not load (…)", "REBOUND_SQLITE_DRIVER"…). */
+  reason: string;
+}
+
+/** No SQLite driver could be loaded in this runtime: Rebound then runs without persistence. */
 export class NativeModuleError extends Error {
   readonly code = 'RB-STORE-NATIVE';
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
-      `Rebound cannot load its SQLite driver (better-sqlite3): ${detail}. ` +
-        `The native module must be built for the runtime that loads it (Node ${process.versions.node}, ` +
-        `module ABI ${process.versions.modules}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}). ` +
-        `For desktop VS Code rebuild it for VS Code's Electron, for example ` +
-        `\`npx @electron/rebuild -f -w better-sqlite3 -v <Electron version from Help > About>\`; ` +
-        `for the CLI or code-server run \`npm rebuild better-sqlite3\`.`,
+      `Rebound cannot load a SQLite driver: ${detail}. ` +
+        `This runtime is Node ${process.versions.node}${process.versions.electron ? ` (Electron ${process.versions.electron})` : ''}. ` +
+        `Rebound's built-in driver needs Node 22.13 or later (node:sqlite): in desktop VS Code that is VS Code 1.101 or later; ` +
+        `for the CLI run it with Node 22.13 or later. Otherwise install the platform-specific Rebound VSIX (it carries better-sqlite3 for your VS Code), ` +
+        `or for the CLI on Node 20 run \`npm rebuild better-sqlite3\`. Until then Rebound classifies and runs tasks but stores nothing.`,
       options,
     );
     this.name = 'NativeModuleError';
   }
 }
 
-let ctor: DatabaseConstructor | undefined;
+let preference: DriverPreference | undefined;
+let chosen: { ctor: DatabaseConstructor; info: DriverInfo } | undefined;
+let failure: NativeModuleError | undefined;
 
-/** Loads better-sqlite3 once, turning a load failure into an actionable {@link NativeModuleError}. */
-export function sqlite(): DatabaseConstructor {
-  if (ctor) return ctor;
+function isPreference(v: unknown): v is DriverPreference {
+  return typeof v === 'string' && (DRIVER_PREFERENCES as readonly string[]).includes(v);
+}
+
+/**
+ * Sets the driver the next open uses (the extension passes its `rebound.sqliteDriver` setting).
+ * REBOUND_SQLITE_DRIVER, when set, wins. Connections already open keep their driver.
+ */
+export function setDriverPreference(pref: DriverPreference | undefined): void {
+  if (pref !== undefined && !isPreference(pref)) throw new Error(`Unknown SQLite driver ${JSON.stringify(pref)}: expected ${DRIVER_PREFERENCES.join(', ')}`);
+  if (pref === preference) return;
+  preference = pref;
+  chosen = undefined;
+  failure = undefined;
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+function loadBetterSqlite(): { ctor: DatabaseConstructor; version: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ctor = require('better-sqlite3') as DatabaseConstructor;
+  // A wrong-ABI binary only fails when the first connection opens: open one now.
+  const probe = new ctor(':memory:');
+  try {
+    const version = (probe.prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
+    return { ctor, version };
+  } finally {
+    probe.close();
+  }
+}
+
+/** node:sqlite, loaded without its "experimental feature" warning on stderr (the CLI's output is for the user). */
+export function loadNodeSqliteModule(): NodeSqliteModule {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (/SQLite is an experimental feature/.test(text ?? '')) return;
+    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ctor = require('better-sqlite3') as DatabaseConstructor;
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new NativeModuleError(message, { cause: err });
+    const mod = require('node:sqlite') as NodeSqliteModule;
+    if (typeof mod?.DatabaseSync !== 'function') throw new Error('node:sqlite has no DatabaseSync');
+    return mod;
+  } finally {
+    process.emitWarning = emit;
   }
-  return ctor;
+}
+
+function loadNodeSqlite(): { ctor: DatabaseConstructor; version: string } {
+  const mod = loadNodeSqliteModule();
+  const ctor = class extends NodeSqliteDatabase {
+    constructor(filename: string, options?: { readonly?: boolean; timeout?: number }) {
+      super(mod, filename, options);
+    }
+  } as unknown as DatabaseConstructor;
+  const probe = new ctor(':memory:');
+  try {
+    return { ctor, version: (probe.prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?' };
+  } finally {
+    probe.close();
+  }
+}
+
+const LOADERS: Record<DriverName, () => { ctor: DatabaseConstructor; version: string }> = {
+  'better-sqlite3': loadBetterSqlite,
+  'node:sqlite': loadNodeSqlite,
+};
+
+function choose(): { ctor: DatabaseConstructor; info: DriverInfo } {
+  const env = process.env[DRIVER_ENV]?.trim();
+  if (env && !isPreference(env)) throw new NativeModuleError(`${DRIVER_ENV}=${JSON.stringify(env)} is not a driver (expected ${DRIVER_PREFERENCES.join(', ')})`);
+  const pref: DriverPreference = (env as DriverPreference | undefined) || preference || 'auto';
+  const source = env ? DRIVER_ENV : preference && preference !== 'auto' ? 'the rebound.sqliteDriver setting' : 'auto';
+  if (pref !== 'auto') {
+    try {
+      const { ctor, version } = LOADERS[pref]();
+      return { ctor, info: { name: pref, sqliteVersion: version, reason: `chosen by ${source}` } };
+    } catch (err) {
+      throw new NativeModuleError(`${pref} (chosen by ${source}) could not load: ${firstLine(err)}`, { cause: err });
+    }
+  }
+  const failures: string[] = [];
+  for (const name of ['better-sqlite3', 'node:sqlite'] as const) {
+    try {
+      const { ctor, version } = LOADERS[name]();
+      const reason = failures.length ? `auto: ${failures.join('; ')}` : 'auto: the first that loads';
+      return { ctor, info: { name, sqliteVersion: version, reason } };
+    } catch (err) {
+      failures.push(`${name} could not load (${firstLine(err)})`);
+    }
+  }
+  throw new NativeModuleError(failures.join('; '));
+}
+
+/** Loads the chosen driver once (see {@link setDriverPreference}); throws {@link NativeModuleError} when none loads. */
+export function sqlite(): DatabaseConstructor {
+  return driver().ctor;
+}
+
+function driver(): { ctor: DatabaseConstructor; info: DriverInfo } {
+  if (chosen) return chosen;
+  if (failure) throw failure;
+  try {
+    chosen = choose();
+    return chosen;
+  } catch (err) {
+    failure = err instanceof NativeModuleError ? err : new NativeModuleError(firstLine(err), { cause: err });
+    throw failure;
+  }
+}
+
+/** The driver in use (loading it if needed), or the reason none can load. */
+export function sqliteDriver(): DriverInfo {
+  return driver().info;
+}
+
+/** Forgets the loaded driver so the next open chooses again (tests that switch REBOUND_SQLITE_DRIVER). */
+export function resetSqliteDriver(): void {
+  chosen = undefined;
+  failure = undefined;
 }

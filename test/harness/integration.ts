@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
-import { startCodeServer, VSCODE_VERSION } from './codeServer';
+import { OLDEST, startCodeServer, VSCODE_VERSION, type VscodeFlavor } from './codeServer';
 import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
 
@@ -25,29 +25,30 @@ const TAG = '[rebound:test] ';
 const TIMEOUT_MS = Number(process.env.REBOUND_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
 
 /** Runs one profile's mocha suites inside a real VS Code extension host. */
-export async function runIntegration(profile: IntegrationProfile): Promise<PhaseResult> {
+export async function runIntegration(profile: IntegrationProfile, flavor: VscodeFlavor = OLDEST): Promise<PhaseResult> {
   const workspace = copyWorkspace(profile.fixture);
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
-  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace };
+  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver };
+  const name = `${profile.name}@${flavor.name}`;
   const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
   try {
     if (process.env.REBOUND_TEST_VSCODE === 'electron') {
       await runElectron(workspace, testsPath, env, profile);
     } else {
-      await runCodeServer(workspace, testsPath, env, profile);
+      await runCodeServer(workspace, testsPath, env, profile, flavor);
     }
-    if (!existsSync(resultsFile)) return { name: profile.name, passed: 0, failed: 1, errors: ['the test run wrote no results'] };
+    if (!existsSync(resultsFile)) return { name, passed: 0, failed: 1, errors: ['the test run wrote no results'] };
     const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; failures: Array<{ title: string }> };
-    return { name: profile.name, passed: r.passed, failed: r.failed, errors: r.failures.map((f) => f.title) };
+    return { name, passed: r.passed, failed: r.failed, errors: r.failures.map((f) => f.title) };
   } finally {
     rmSync(resultsDir, { recursive: true, force: true });
     rmSync(join(workspace, '..'), { recursive: true, force: true });
   }
 }
 
-async function runCodeServer(workspace: string, testsPath: string, env: Record<string, string>, profile: IntegrationProfile) {
-  const server = await startCodeServer({ workspace, env, workspaceTrust: profile.workspaceTrust, settings: profile.settings });
+async function runCodeServer(workspace: string, testsPath: string, env: Record<string, string>, profile: IntegrationProfile, flavor: VscodeFlavor) {
+  const server = await startCodeServer({ workspace, env, flavor, workspaceTrust: profile.workspaceTrust, settings: profile.settings });
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
@@ -74,7 +75,7 @@ async function runCodeServer(workspace: string, testsPath: string, env: Record<s
     });
     try {
       const code = await Promise.race([exited, timeout]);
-      process.stdout.write(`  (VS Code ${VSCODE_VERSION} via code-server: the test run exited with ${code})\n`);
+      process.stdout.write(`  (VS Code ${flavor.vscode} via code-server ${flavor.codeServer} on Node ${flavor.node ?? process.versions.node}: the test run exited with ${code})\n`);
     } finally {
       clearTimeout(timer);
     }

@@ -9,6 +9,8 @@
  * failure; stops every process it started, also after a failure, a timeout or Ctrl-C.
  */
 import { join } from 'node:path';
+import { flavorsFromEnv } from './codeServer';
+import { runNodeSqliteUnit } from './driverPhase';
 import { cleanupAll, installExitHandlers } from './processes';
 import { PROFILES, runIntegration } from './integration';
 import { findFiles, runMocha } from './mochaPhase';
@@ -46,12 +48,17 @@ async function main(): Promise<number> {
   const started = Date.now();
   if (phases.includes('unit')) {
     results.push(...(await phase('unit', () => runMocha('unit', findFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')))));
+    // The SQLite suites once more on the other driver (node:sqlite, Node 22).
+    if (process.env.REBOUND_TEST_NODE_SQLITE !== '0') results.push(...(await phase('unit (node:sqlite)', () => runNodeSqliteUnit())));
   }
-  if (phases.includes('integration')) {
-    for (const profile of PROFILES) results.push(...(await phase(profile.name, () => runIntegration(profile))));
-  }
-  if (phases.includes('ui')) {
-    results.push(...(await phase('ui', () => runUi())));
+  // Each VS Code of the matrix (code-server 4.100.3 on Node 20, the newest code-server on Node 24).
+  for (const flavor of flavorsFromEnv()) {
+    if (phases.includes('integration')) {
+      for (const profile of PROFILES) results.push(...(await phase(`${profile.name}@${flavor.name}`, () => runIntegration(profile, flavor))));
+    }
+    if (phases.includes('ui')) {
+      results.push(...(await phase(`ui@${flavor.name}`, () => runUi(flavor))));
+    }
   }
   await cleanupAll();
 
@@ -59,7 +66,7 @@ async function main(): Promise<number> {
   const failed = results.reduce((n, r) => n + r.failed, 0);
   process.stdout.write(`\nSummary (${((Date.now() - started) / 1000).toFixed(0)} s):\n`);
   for (const r of results) {
-    process.stdout.write(`  ${r.name.padEnd(12)} ${r.passed} passed, ${r.failed} failed\n`);
+    process.stdout.write(`  ${r.name.padEnd(22)} ${r.passed} passed, ${r.failed} failed\n`);
     for (const e of r.errors) process.stdout.write(`    ✗ ${e}\n`);
   }
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);

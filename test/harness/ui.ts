@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
-import { startCodeServer } from './codeServer';
+import { OLDEST, startCodeServer, type VscodeFlavor } from './codeServer';
 import { findFiles, runMocha } from './mochaPhase';
 import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
@@ -11,10 +11,10 @@ import { screenshot } from '../ui/workbench';
 import type Mocha from 'mocha';
 
 /** Runs the UI tests (playwright-core + Chromium) against the real workbench on the demo workspace. */
-export async function runUi(): Promise<PhaseResult> {
+export async function runUi(flavor: VscodeFlavor = OLDEST): Promise<PhaseResult> {
   const workspace = copyWorkspace('demo');
   seedDemoStore(workspace);
-  const server = await startCodeServer({ workspace });
+  const server = await startCodeServer({ workspace, flavor });
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -39,7 +39,7 @@ export async function runUi(): Promise<PhaseResult> {
         await screenshot(name).catch(() => undefined);
       },
     };
-    return await runMocha('ui', findFiles(join(ROOT, 'out', 'test', 'ui'), '.test.js'), { timeout: 120_000, rootHooks });
+    return await runMocha(`ui@${flavor.name}`, findFiles(join(ROOT, 'out', 'test', 'ui'), '.test.js'), { timeout: 120_000, rootHooks });
   } finally {
     setSession(undefined);
     await browser.close();

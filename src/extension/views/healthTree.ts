@@ -3,7 +3,13 @@ import type { ComponentHealth, HealthReport, HealthStatus } from '../../engine/h
 import type { StoredBreaker } from '../../store/breakers';
 import { SafeMarkdown } from './markdown';
 
-export type HealthNode = { kind: 'component'; health: ComponentHealth } | { kind: 'breaker'; breaker: StoredBreaker; retryAt: number | null };
+export type HealthNode =
+  | { kind: 'store'; store: StoreStatus }
+  | { kind: 'component'; health: ComponentHealth }
+  | { kind: 'breaker'; breaker: StoredBreaker; retryAt: number | null };
+
+/** The store's SQLite driver as the Health view shows it: the one in use, or why none loads. */
+export type StoreStatus = { driver: string; sqliteVersion: string; reason: string } | { error: string };
 
 export interface HealthModel {
   report(): HealthReport | undefined;
@@ -21,7 +27,10 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
   private readonly changed = new vscode.EventEmitter<HealthNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly model: () => HealthModel | undefined) {}
+  constructor(
+    private readonly model: () => HealthModel | undefined,
+    private readonly store: () => StoreStatus | undefined = () => undefined,
+  ) {}
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -30,15 +39,34 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
   getChildren(parent?: HealthNode): HealthNode[] {
     if (parent) return [];
     const m = this.model();
-    if (!m) return [];
+    const store = this.store();
+    const head = store ? [{ kind: 'store' as const, store }] : [];
+    if (!m) return head;
     const report = m.report();
     return [
+      ...head,
       ...(report?.components ?? []).map((health) => ({ kind: 'component' as const, health })),
       ...m.breakers().map((b) => ({ kind: 'breaker' as const, ...b })),
     ];
   }
 
   getTreeItem(n: HealthNode): vscode.TreeItem {
+    if (n.kind === 'store') {
+      const s = n.store;
+      const item = new vscode.TreeItem('store', vscode.TreeItemCollapsibleState.None);
+      item.id = 'store';
+      item.contextValue = 'rebound.store';
+      if ('error' in s) {
+        item.iconPath = ICON.failing;
+        item.description = 'no SQLite driver: nothing is stored';
+        item.tooltip = new SafeMarkdown().bold('No SQLite driver could load').paragraph(s.error).md;
+      } else {
+        item.iconPath = new vscode.ThemeIcon('database');
+        item.description = `${s.driver} · SQLite ${s.sqliteVersion}`;
+        item.tooltip = new SafeMarkdown().bold(`SQLite driver: ${s.driver}`).field('SQLite', s.sqliteVersion).field('Chosen', s.reason).md;
+      }
+      return item;
+    }
     if (n.kind === 'component') {
       const h = n.health;
       const item = new vscode.TreeItem(h.component, vscode.TreeItemCollapsibleState.None);

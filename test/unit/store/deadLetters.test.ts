@@ -7,6 +7,7 @@ import type { AttemptRecord, DeadLetter } from '../../../src/engine/resilience';
 import { openDatabase } from '../../../src/store/database';
 import { DeadLetterRepository } from '../../../src/store/deadLetters';
 import type { Database } from '../../../src/store/sqlite';
+import { asRead } from './driverText';
 
 const attempts: AttemptRecord[] = [
   { number: 1, startedAt: 1000, delayMs: 0, durationMs: 40, outcome: 'failure', errorCode: 'RB-LOCK-001', category: 'transient' },
@@ -68,8 +69,9 @@ describe('dead-letter repository (real SQLite file)', () => {
     const evil = `'); DROP TABLE dead_letters; -- "\u0000\u001b[31m`;
     const redacting = new DeadLetterRepository(db, { now: () => now, redact: (t) => t.replace(/hunter2/g, '[REDACTED]') });
     const e = redacting.add({ operation: evil, kind: 'task', error: new Error(`password=hunter2 ${evil}`), input: { token: 'hunter2' } });
-    assert.equal(e.operation, evil);
-    assert.equal(e.message, `password=[REDACTED] ${evil}`);
+    assert.equal(e.operation, asRead(evil));
+    assert.equal(e.message, asRead(`password=[REDACTED] ${evil}`));
+    assert.equal(db.prepare('SELECT length(CAST(operation AS BLOB)) FROM dead_letters WHERE id = ?').pluck().get(e.id), Buffer.byteLength(evil), 'every byte is stored');
     assert.deepEqual(e.input, { token: '[REDACTED]' });
     assert.ok(!JSON.stringify(e.error).includes('hunter2'));
     assert.equal(repo.count(), 1);

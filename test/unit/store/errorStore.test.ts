@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ExecutionError, LockError } from '../../../src/engine/errors';
 import { ErrorStore, STORE_STEPS, StoreVersionError, openDatabase, type StoreChange } from '../../../src/store';
 import { SECRET_SAMPLES } from '../engine/redact/secretSamples';
+import { asRead } from './driverText';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -301,7 +302,8 @@ describe('error store (real SQLite files)', () => {
   it('stores untrusted text as data', () => {
     const nasty = `'); DROP TABLE events; -- \u0000 ${'x'.repeat(10)}`;
     const r = store.record({ message: nasty, context: { task: "t'; --", command: 'rm -rf "$HOME"' } });
-    assert.equal(store.getEvent(r.eventId!)!.message, nasty);
+    assert.equal(store.getEvent(r.eventId!)!.message, asRead(nasty));
+    assert.equal(store.db.prepare('SELECT length(CAST(message AS BLOB)) FROM events WHERE id = ?').pluck().get(r.eventId), Buffer.byteLength(nasty), 'every byte is stored');
     assert.equal(store.listEvents({ text: "'); DROP" }).items.length, 1);
   });
 
