@@ -1,4 +1,4 @@
-import { createScanner, getNodeValue, parseTree, printParseErrorCode, stripComments, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, getNodeValue, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import type { TaskDefinition } from '../tasks/definition';
 import { semanticIssues } from './checks';
@@ -82,14 +82,17 @@ type Document =
  */
 export const MAX_CONFIG_DEPTH = 64;
 
+/** jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot read). */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, eof: 17 } as const;
+
 /** The offset where nesting first goes deeper than `max`, or -1 (iterative: a token scanner). */
 function tooDeepAt(text: string, max: number): number {
   const scanner = createScanner(text, true);
   let depth = 0;
-  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
-    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+  for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) {
       if (++depth > max) return scanner.getTokenOffset();
-    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth = Math.max(0, depth - 1);
+    } else if (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket) depth = Math.max(0, depth - 1);
   }
   return -1;
 }
