@@ -33,13 +33,23 @@ export interface CliContext {
   signal: AbortSignal;
 }
 
-export interface CliCommand {
+/** What one command (or one subcommand) accepts after its name. */
+export interface ArgSpec {
+  /** Flags it accepts, without the dashes (besides --json and --help); `valueFlags` says which take a value. */
+  flags?: readonly string[];
+  /** How many positional arguments (after the subcommand, if any): [min, max], default [0, 0]. */
+  args?: readonly [number, number];
+}
+
+export interface CliCommand extends ArgSpec {
   name: string;
   summary: string;
   /** Usage lines shown by `rebound help NAME` and on a usage error. */
   usage: string[];
   /** Flags that take a value (`--format csv`); any other flag is boolean. */
-  valueFlags?: string[];
+  valueFlags?: readonly string[];
+  /** The subcommands and what each accepts; without them the command itself is the ArgSpec. */
+  subcommands?: Readonly<Record<string, ArgSpec>>;
   run(ctx: CliContext): Promise<number>;
 }
 

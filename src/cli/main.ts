@@ -1,9 +1,11 @@
-import { resolve } from 'node:path';
+import { didYouMean } from '../engine/config/didYouMean';
+import { parseCommandArgs, parseGlobal, type GlobalArgs } from './args';
 import { COMMANDS } from './commands';
 import { ensureRetryHandlers } from './commands/run';
 import { isLockError } from '../engine/errors';
 import { ConfigFileError } from '../runner/config';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
+import { guardStream, write } from './stdio';
 
 const VERSION = '0.1.0';
 
@@ -28,110 +30,72 @@ function usage(): string {
   ].join('\n');
 }
 
-interface Parsed {
-  cwd: string;
-  json: boolean;
-  help: boolean;
-  version: boolean;
-  command?: string;
-  rest: string[];
-}
-
-function parseGlobal(argv: string[]): Parsed {
-  const p: Parsed = { cwd: process.cwd(), json: false, help: false, version: false, rest: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-C') {
-      if (i + 1 >= argv.length) throw new UsageError('-C expects a folder');
-      p.cwd = resolve(argv[++i]);
-    } else if (a.startsWith('-C') && a.length > 2) p.cwd = resolve(a.slice(2));
-    else if (a === '--json') p.json = true;
-    else if (a === '--help' || a === '-h') p.help = true;
-    else if (a === '--version' || a === '-V') p.version = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else break;
-  }
-  p.command = argv[i];
-  // Global options may also follow the command (`rebound errors list --json`).
-  for (const a of argv.slice(i + 1)) {
-    if (a === '--json') p.json = true;
-    else if (a === '--help' || a === '-h') p.help = true;
-    else p.rest.push(a);
-  }
-  return p;
-}
-
-function parseCommandArgs(cmd: CliCommand, rest: string[]): { args: string[]; flags: Map<string, string | true> } {
-  const args: string[] = [];
-  const flags = new Map<string, string | true>();
-  const valued = new Set(cmd.valueFlags ?? []);
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '-C') throw new UsageError('-C must come before the command');
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) flags.set(name, a.slice(eq + 1));
-      else if (valued.has(name)) {
-        if (i + 1 >= rest.length) throw new UsageError(`--${name} expects a value`);
-        flags.set(name, rest[++i]);
-      } else flags.set(name, true);
-    } else args.push(a);
-  }
-  return { args, flags };
-}
-
 function makeOutput(json: boolean): Output {
   let printed = false;
   return {
     line: (text = '') => {
-      if (!json) process.stdout.write(text + '\n');
+      if (!json) write(process.stdout, text + '\n');
     },
     json: (value) => {
       if (!json || printed) return;
       printed = true;
-      process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+      write(process.stdout, JSON.stringify(value, null, 2) + '\n');
     },
-    error: (text) => process.stderr.write(text + '\n'),
+    error: (text) => write(process.stderr, text + '\n'),
   };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: Parsed;
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+  let parsed: GlobalArgs;
   try {
     parsed = parseGlobal(argv);
   } catch (err) {
-    process.stderr.write(`rebound: ${(err as Error).message}\n\n${usage()}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    write(process.stderr, `rebound: ${err.message}\n\n${usage()}\n`);
     return EXIT.usage;
   }
   if (parsed.version) {
-    process.stdout.write(VERSION + '\n');
+    write(process.stdout, VERSION + '\n');
     return EXIT.ok;
   }
+  const wantsHelp = parsed.help || parsed.rest.includes('--help') || parsed.rest.includes('-h');
   const name = parsed.command === 'help' ? parsed.rest[0] : parsed.command;
   if (!name) {
-    process.stdout.write(usage() + '\n');
-    return parsed.help || parsed.command === 'help' ? EXIT.ok : EXIT.usage;
+    write(process.stdout, usage() + '\n');
+    return wantsHelp || parsed.command === 'help' ? EXIT.ok : EXIT.usage;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    process.stderr.write(`rebound: unknown command "${name}"\n\n${usage()}\n`);
+    const near = didYouMean(name, COMMANDS.map((c) => c.name));
+    write(process.stderr, `rebound: unknown command "${name}"${near ? `; did you mean ${near}?` : ''}\n\n${usage()}\n`);
     return EXIT.usage;
   }
-  if (parsed.help || parsed.command === 'help') {
-    process.stdout.write(`${cmd.summary}\n\nUsage:\n${cmd.usage.map((u) => `  ${u}`).join('\n')}\n`);
+  if (parsed.command === 'help' && parsed.rest.length > 1) {
+    write(process.stderr, `rebound: help takes one command, got: ${parsed.rest.join(' ')}\n`);
+    return EXIT.usage;
+  }
+  if (wantsHelp || parsed.command === 'help') {
+    write(process.stdout, `${cmd.summary}\n\nUsage:\n${cmd.usage.map((u) => `  ${u}`).join('\n')}\n`);
     return EXIT.ok;
   }
-  const out = makeOutput(parsed.json);
+  const json = parsed.json || parsed.rest.includes('--json');
+  const out = makeOutput(json);
+  let args: string[];
+  let flags: Map<string, string | true>;
+  try {
+    ({ args, flags } = parseCommandArgs(cmd, parsed.rest));
+  } catch (err) {
+    return reportError(err, cmd, out);
+  }
   ensureRetryHandlers();
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const { args, flags } = parseCommandArgs(cmd, parsed.rest);
-    const ctx: CliContext = { cwd: parsed.cwd, json: parsed.json, args, flags, out, signal: controller.signal };
+    const ctx: CliContext = { cwd: parsed.cwd, json, args, flags, out, signal: controller.signal };
     return await cmd.run(ctx);
   } catch (err) {
     return reportError(err, cmd, out);
@@ -168,7 +132,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`rebound: ${(err as Error)?.stack ?? String(err)}\n`);
+      write(process.stderr, `rebound: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exitCode = EXIT.failed;
     },
   );

@@ -16,6 +16,7 @@ import { workspacePaths } from '../../store/location';
 import type { Database } from '../../store/sqlite';
 import { EXIT, UsageError, intFlag, stringFlag, table, type CliCommand, type CliContext } from '../command';
 
+const FILTER_FLAGS = ['state', 'all', 'code', 'category', 'component', 'kind', 'older-than', 'newer-than'];
 const FILTER_USAGE = '[--state S,..|--all] [--code C,..] [--category C,..] [--component C,..] [--kind K,..] [--older-than 7d] [--newer-than 1h]';
 
 /** Untrusted text (messages, stacks, inputs) printed to a terminal: no control characters but newline and tab. */
@@ -324,5 +325,14 @@ export const dlqCommand: CliCommand = {
     'rebound dlq stats',
   ],
   valueFlags: ['state', 'code', 'category', 'component', 'kind', 'operation', 'older-than', 'newer-than', 'limit', 'note'],
+  subcommands: {
+    list: { flags: [...FILTER_FLAGS, 'operation', 'limit'] },
+    show: { args: [1, 1] },
+    retry: { flags: ['force'], args: [1, 1] },
+    'retry-all': { flags: FILTER_FLAGS },
+    discard: { flags: ['note'], args: [1, 1] },
+    resolve: { flags: ['note'], args: [1, 1] },
+    stats: {},
+  },
   run,
 };

@@ -14,6 +14,7 @@ import { ErrorStore } from '../../store/errorStore';
 import type { EventFilter } from '../../store/events';
 import type { IssueFilter, IssueSortKey } from '../../store/issues';
 import { workspacePaths } from '../../store/location';
+import { writeWithBackpressure } from '../stdio';
 import { EXIT, UsageError, intFlag, stringFlag, table, type CliCommand, type CliContext } from '../command';
 
 /** The parts of .rebound/config.json the error commands use, validated with their schemas. */
@@ -307,7 +308,8 @@ async function exportCmd(ctx: CliContext): Promise<number> {
     for (const chunk of store.export(format, filter)) {
       if (ctx.signal.aborted) break;
       n++;
-      if (!sink.write(chunk)) await once(sink, 'drain');
+      // stdout's reader gone (`| head`): stop quietly, nothing is wrong with the export.
+      if (!(await writeWithBackpressure(sink, chunk))) break;
     }
     if (output) {
       (sink as ReturnType<typeof createWriteStream>).end();
@@ -368,6 +370,7 @@ function retention(ctx: CliContext): number {
   }
 }
 
+const FILTER_FLAGS = ['status', 'severity', 'category', 'component', 'task', 'migration', 'code', 'text', 'since', 'until'];
 const FILTERS = '[--status S,..|all] [--severity S,..] [--category C,..] [--component C] [--task T] [--migration M] [--code C] [--text T] [--since 24h] [--until DATE]';
 
 export const errorsCommand: CliCommand = {
@@ -386,6 +389,18 @@ export const errorsCommand: CliCommand = {
     'rebound errors guidance [CODE]',
   ],
   valueFlags: ['status', 'severity', 'category', 'component', 'task', 'migration', 'code', 'text', 'since', 'until', 'sort', 'limit', 'offset', 'format', 'output', 'by', 'count', 'for', 'days'],
+  subcommands: {
+    summary: {},
+    list: { flags: [...FILTER_FLAGS, 'sort', 'asc', 'limit', 'offset', 'events'] },
+    show: { flags: ['limit'], args: [1, 1] },
+    export: { flags: [...FILTER_FLAGS, 'format', 'output'] },
+    resolve: { flags: ['by'], args: [1, 1] },
+    ignore: { flags: ['count', 'for', 'until'], args: [1, 1] },
+    reopen: { args: [1, 1] },
+    clear: { flags: ['resolved'] },
+    retention: { flags: ['days'] },
+    guidance: { args: [0, 1] },
+  },
   async run(ctx) {
     const sub = ctx.args[0];
     switch (sub) {

@@ -5,6 +5,7 @@ export const healthCommand: CliCommand = {
   name: 'health',
   summary: 'Show whether tasks, migrations, the store and breakers are healthy, degraded or failing',
   usage: ['rebound health   (exit 0 when healthy or degraded, 1 when a component is failing)'],
+  args: [0, 0],
   async run(ctx) {
     const config = readErrorsConfig(ctx.cwd);
     const store = openErrorStore(ctx, false, config);

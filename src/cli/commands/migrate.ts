@@ -314,6 +314,20 @@ export const migrateCommand: CliCommand = {
     'Every subcommand takes --db NAME (needed when several databases are configured) and --json.',
   ],
   valueFlags: ['db', 'to', 'steps', 'accept', 'version'],
+  subcommands: {
+    status: { flags: ['db'] },
+    plan: { flags: ['db', 'to', 'steps'], args: [0, 2] },
+    up: { flags: ['db', 'to', 'steps', 'allow-out-of-order'] },
+    down: { flags: ['db', 'to', 'steps', 'no-verify'] },
+    to: { flags: ['db', 'no-verify'], args: [1, 1] },
+    validate: { flags: ['db'] },
+    repair: { flags: ['db', 'accept', 'clear-failed'] },
+    'test-rollback': { flags: ['db', 'version'] },
+    recover: { flags: ['db', 'break-stale-lock'] },
+    snapshots: { flags: ['db'] },
+    restore: { flags: ['db'], args: [1, 1] },
+    unlock: { flags: ['db', 'force'] },
+  },
   async run(ctx) {
     const sub = ctx.args[0] as Sub | undefined;
     if (!sub) throw new UsageError(`migrate expects a subcommand: ${SUBCOMMANDS.join(', ')}`);

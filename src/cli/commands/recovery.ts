@@ -6,6 +6,7 @@ import { loadConfig } from '../../runner/config';
 import { TaskRunner } from '../../runner/tasks';
 import { ErrorStore } from '../../store/errorStore';
 import { workspacePaths } from '../../store/location';
+import { write as writeOut } from '../stdio';
 import { EXIT, UsageError, stringFlag, table, type CliCommand, type CliContext } from '../command';
 import { configFailure, openRunner, progressPrinter, reportOutcome, safe } from './run';
 
@@ -129,7 +130,7 @@ async function run(ctx: CliContext): Promise<number> {
         return configFailure(ctx, err);
       }
       try {
-        const write = ctx.json ? (t: string) => process.stderr.write(t) : (t: string) => process.stdout.write(t);
+        const write = ctx.json ? (t: string) => writeOut(process.stderr, t) : (t: string) => writeOut(process.stdout, t);
         const r = await opened.runner.recover(id, action, { signal: ctx.signal, onOutput: write, onProgress: progressPrinter(ctx) }, strategy);
         ctx.out.json({ ok: r.ok, message: r.message, runId: r.runId, action: r.action, strategy: r.strategy, plan: r.plan, recovery: r.recovery, result: r.result, stoppedProcesses: r.stoppedProcesses });
         if (r.result) reportOutcome(ctx, r.result);
@@ -200,5 +201,11 @@ export const recoveryCommand: CliCommand = {
     '  running and interrupted runs are never deleted.',
   ],
   valueFlags: ['action', 'strategy', 'older-than'],
+  subcommands: {
+    list: {},
+    details: { args: [1, 1] },
+    execute: { flags: ['action', 'strategy'], args: [1, 1] },
+    cleanup: { flags: ['older-than'] },
+  },
   run,
 };

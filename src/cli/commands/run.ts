@@ -2,6 +2,7 @@ import { isConfigurationError } from '../../engine/errors';
 import { retryHandlers } from '../../engine/resilience';
 import { registerMigrationRetryHandler } from '../../runner/migrations';
 import { openTaskRunner, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
+import { write as writeOut } from '../stdio';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
 /** Untrusted text (task output excepted) printed to a terminal: no control characters but newline and tab. */
@@ -109,6 +110,8 @@ export const runCommand: CliCommand = {
     'cancelled (Ctrl+C; resumable with `rebound recovery execute RUN`), 2 for an unknown task or a bad config,',
     '3 when the task is already running in another process (the editor or another terminal).',
   ],
+  flags: ['undo-on-cancel'],
+  args: [1, 1],
   async run(ctx) {
     if (ctx.args.length !== 1) throw new UsageError(ctx.args.length === 0 ? 'run expects the name of a task' : `run takes one task, got: ${ctx.args.join(' ')}`);
     const name = ctx.args[0];
@@ -119,7 +122,7 @@ export const runCommand: CliCommand = {
       return configFailure(ctx, err);
     }
     try {
-      const write = ctx.json ? (t: string) => process.stderr.write(t) : (t: string) => process.stdout.write(t);
+      const write = ctx.json ? (t: string) => writeOut(process.stderr, t) : (t: string) => writeOut(process.stdout, t);
       const r = await opened.runner.run(name, {
         signal: ctx.signal,
         onOutput: write,

@@ -1,4 +1,4 @@
-import { getNodeValue, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, getNodeValue, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import type { TaskDefinition } from '../tasks/definition';
 import { semanticIssues } from './checks';
@@ -75,8 +75,33 @@ type Document =
   | { kind: 'invalid'; problems: ConfigProblem[] }
   | { kind: 'object'; root: Node; value: unknown; toProblems(issues: LocatedIssue[]): ConfigProblem[] };
 
+/**
+ * How deep objects and arrays may nest. The deepest valid config is about ten levels; parsing and
+ * validating are recursive, so a deeper file (2,000 levels) is refused before either runs, with
+ * a problem naming the file and the place, not a stack overflow.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot read). */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, eof: 17 } as const;
+
+/** The offset where nesting first goes deeper than `max`, or -1 (iterative: a token scanner). */
+function tooDeepAt(text: string, max: number): number {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) {
+      if (++depth > max) return scanner.getTokenOffset();
+    } else if (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket) depth = Math.max(0, depth - 1);
+  }
+  return -1;
+}
+
 /** The text as a JSON object tree, or its syntax problems. */
-function readDocument(text: string, file: string): Document {
+function readDocument(source: string, file: string): Document {
+  // A UTF-8 byte order mark (Notepad writes one) is not part of the JSON: read past it. Editors
+  // do not show it either, so lines and columns still match what the user sees.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   if (stripComments(text).trim() === '') return { kind: 'empty' };
   const lines = new LineIndex(text);
   const problem = (issue: LocatedIssue, start: number, end: number): ConfigProblem => {
@@ -98,6 +123,10 @@ function readDocument(text: string, file: string): Document {
     return p;
   };
 
+  const deep = tooDeepAt(text, MAX_CONFIG_DEPTH);
+  if (deep >= 0) {
+    return { kind: 'invalid', problems: [problem({ path: [], message: `objects and arrays nest more than ${MAX_CONFIG_DEPTH} levels deep here; a Rebound config needs about ten`, on: 'value' }, deep, deep + 1)] };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !root) {

@@ -29,8 +29,14 @@ export const migrationSnapshotsSchema = z
 /** One entry of `databases` in .rebound/config.json. */
 export const databaseSchema = z
   .strictObject({
-    path: z.string().min(1).describe('The SQLite database file, relative to the workspace folder.'),
+    path: z.string().min(1).describe('The SQLite database file, relative to the workspace folder (and inside it, unless `allowOutsideWorkspace`).'),
     migrations: z.string().min(1).describe('The folder of NNNN_name.sql migration files, relative to the workspace folder (default "migrations").').optional(),
+    allowOutsideWorkspace: z
+      .boolean()
+      .describe(
+        'Allow `path`, `migrations` and `snapshots.dir` to lead outside the workspace folder (default false: such a path is refused). Folders outside the workspace are never created: they must exist.',
+      )
+      .optional(),
     engine: z.literal('sqlite').describe('The database engine (only "sqlite" for now).').optional(),
     historyTable: z
       .string()

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseConfigSection } from '../../engine/config';
 import { databasesSchema, type DatabaseConfig } from '../../engine/migrations';
+import { isConfigurationError } from '../../engine/errors';
 import { retryPolicyFromConfig } from '../../engine/resilience/configSchema';
 import type { Clock, RandomSource } from '../../engine/clock';
 import { Migrator, type MigratorOptions } from './migrator';
 import { SnapshotStore } from './snapshots';
 import { SqliteTarget } from './sqliteTarget';
-import { ConfigFileError } from '../config';
+import { ConfigFileError, configFile } from '../config';
+import { checkConfiguredPaths, type ConfiguredPath } from '../paths';
 
 /**
  * Reads only the `databases` section of `<root>/.rebound/config.json` (JSON with comments),
@@ -32,17 +34,29 @@ export interface ResolvedDatabase {
   config: DatabaseConfig;
 }
 
-/** Absolute paths and defaults of one configured database. */
+/**
+ * Absolute paths and defaults of one configured database. A path leading outside the workspace
+ * folder (`../../tmp/x.db`, an absolute path, a symbolic link out) is a ConfigurationError unless
+ * the entry sets `allowOutsideWorkspace`, and even then its folder must already exist.
+ */
 export function resolveDatabase(root: string, name: string, config: DatabaseConfig): ResolvedDatabase {
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const snaps = config.snapshots;
   const enabled = snaps === undefined || snaps === true || (typeof snaps === 'object' && snaps.enabled !== false);
-  const dir = typeof snaps === 'object' && snaps.dir ? abs(snaps.dir) : join(root, '.rebound', 'snapshots', name);
+  const key = `databases.${name}`;
+  const paths: ConfiguredPath[] = [
+    { key: `${key}.path`, value: config.path, folder: false },
+    { key: `${key}.migrations`, value: config.migrations ?? 'migrations', folder: true },
+  ];
+  if (enabled && typeof snaps === 'object' && snaps.dir) paths.push({ key: `${key}.snapshots.dir`, value: snaps.dir, folder: true });
+  const [file, migrationsDir, snapshotsDir] = checkConfiguredPaths(root, configFile(root), paths, {
+    key: `${key}.allowOutsideWorkspace`,
+    allowed: config.allowOutsideWorkspace === true,
+  });
   return {
     name,
-    file: abs(config.path),
-    migrationsDir: abs(config.migrations ?? 'migrations'),
-    snapshotsDir: enabled ? dir : undefined,
+    file,
+    migrationsDir,
+    snapshotsDir: enabled ? (snapshotsDir ?? join(root, '.rebound', 'snapshots', name)) : undefined,
     keepSnapshots: typeof snaps === 'object' && snaps.keep !== undefined ? snaps.keep : 10,
     config,
   };
@@ -73,7 +87,13 @@ export function openMigrator(db: ResolvedDatabase, options: OpenMigratorOptions 
 /** The configured database whose migrations folder holds `file` (an absolute path), if any. */
 export function databaseForFile(root: string, databases: Record<string, DatabaseConfig>, file: string): ResolvedDatabase | undefined {
   for (const [name, config] of Object.entries(databases)) {
-    const db = resolveDatabase(root, name, config);
+    let db: ResolvedDatabase;
+    try {
+      db = resolveDatabase(root, name, config);
+    } catch (err) {
+      if (isConfigurationError(err)) continue; // refused paths: that database has no files here
+      throw err;
+    }
     const rel = relative(db.migrationsDir, dirname(resolve(file)));
     if (rel === '') return db;
   }
