@@ -4,6 +4,8 @@ import { COMMANDS } from './commands';
 import { ensureRetryHandlers } from './commands/run';
 import { isLockError } from '../engine/errors';
 import { ConfigFileError } from '../runner/config';
+import { workspacePaths } from '../store/location';
+import { describeStoreFailure } from '../store/storeFailure';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
 import { guardStream, write } from './stdio';
 
@@ -98,7 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     const ctx: CliContext = { cwd: parsed.cwd, json, args, flags, out, signal: controller.signal };
     return await cmd.run(ctx);
   } catch (err) {
-    return reportError(err, cmd, out);
+    // A SQLite failure of the workspace database: a message naming the file and the next step (a held lock is exit 3).
+    return reportError(cmd.name === 'migrate' ? err : describeStoreFailure(err, workspacePaths(parsed.cwd).db), cmd, out);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatConfigProblem, parseConfig, type ConfigProblem, type ReboundConfig } from '../engine/config';
 import { ConfigurationError } from '../engine/errors';
+import { addSecretValues, taskEnvValues } from '../engine/redact/values';
 import type { TaskDefinition } from '../engine/tasks';
 
 /** .rebound/config.json of a workspace, validated, with its tasks resolved for the runner. */
@@ -55,5 +56,7 @@ export function loadConfig(root: string): LoadedConfig {
   }
   const parsed = parseConfig(text, file);
   if (!parsed.ok) throw new ConfigFileError(file, parsed.problems);
+  // The tasks' env values are redacted wherever they appear (a task printing its own password).
+  for (const task of parsed.tasks.values()) addSecretValues(taskEnvValues(task.env));
   return { file, exists: true, config: parsed.config, tasks: parsed.tasks };
 }

@@ -2,6 +2,7 @@ import { existsSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sqlite, type Database } from './sqlite';
 import { STORE_STEPS, type StoreStep } from './schema';
+import { describeStoreFailure } from './storeFailure';
 
 /** The database file was written by a newer Rebound: it is refused and left untouched. */
 export class StoreVersionError extends Error {
@@ -50,7 +51,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
     const opened = openAndMigrate(file, steps, options);
     return { ...opened, notices };
   } catch (err) {
-    if (err instanceof StoreVersionError || !isCorruption(err) || file === ':memory:') throw err;
+    if (err instanceof StoreVersionError) throw err;
+    if (!isCorruption(err) || file === ':memory:') throw describeStoreFailure(err, file);
     const stamp = new Date((options.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
     const aside = `${file}.corrupt-${stamp}`;
     renameSync(file, aside);
@@ -61,8 +63,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
       `The Rebound database ${file} was corrupt (${(err as Error).message}). ` +
         `It was kept as ${aside} and a new, empty database was created.`,
     );
-    const opened = openAndMigrate(file, steps, options);
-    return { ...opened, notices };
+    try {
+      const opened = openAndMigrate(file, steps, options);
+      return { ...opened, notices };
+    } catch (again) {
+      throw describeStoreFailure(again, file);
+    }
   }
 }
 
@@ -84,6 +90,9 @@ function openAndMigrate(file: string, steps: readonly StoreStep[], options: Open
     db.pragma('wal_autocheckpoint = 8192');
     db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = ON');
+    // Deleted rows are overwritten with zeros, not left readable in free pages (errors clear,
+    // retention, the size limit, old run definitions rewritten by store v4).
+    db.pragma('secure_delete = ON');
     // A cheap check that the file really is a database before we write to it.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     for (const step of steps) {
@@ -93,6 +102,8 @@ function openAndMigrate(file: string, steps: readonly StoreStep[], options: Open
         db.pragma(`user_version = ${step.version}`);
       }).immediate();
     }
+    // A step that rewrote rows (v4 redacts old run definitions): old page images leave the WAL too.
+    if (previousVersion > 0 && previousVersion < latest && file !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
     return { db, previousVersion };
   } catch (err) {
     db.close();

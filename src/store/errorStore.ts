@@ -6,12 +6,14 @@ import { evaluateHealth, type HealthReport } from '../engine/health/evaluate';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../engine/health/thresholdsSchema';
 import { DEFAULT_ISSUE_POLICY, type IgnoreCondition, type IssuePolicy, type IssueTransition } from '../engine/issues/issueState';
 import { DEFAULT_RETENTION, type RetentionConfig } from '../engine/issues/retentionSchema';
+import { addSecretValues, secretEnvValues } from '../engine/redact/values';
 import { openDatabase, type OpenOptions } from './database';
 import { EventRepository, type EventFilter, type EventPage, type RecordInput, type RecordResult, type StoredEvent } from './events';
 import { exportEvents, type ExportFormat } from './export';
 import { IssueRepository, type Issue, type IssueFilter, type IssuePage, type IssueSortKey, type PageRequest } from './issues';
 import type { Database } from './sqlite';
 import { StatsRepository, type Statistics } from './stats';
+import { SpoolKeeper, type SpoolImport } from './spoolKeeper';
 
 /** What changed, so views refresh only what they show. */
 export interface StoreChange {
@@ -55,11 +57,18 @@ export class ErrorStore implements Disposable {
   private readonly thresholds: HealthThresholds;
   private closed = false;
   private lastRetention: number | undefined;
+  /** Where events go when the database cannot take them, and how they come back (see spool.ts). */
+  readonly spool: SpoolKeeper;
 
-  /** Opens (creating or upgrading) the database file; see `notices` for what the user should know. */
+  /**
+   * Opens (creating or upgrading) the database file and imports what was spooled for it; see
+   * `notices` for what the user should know.
+   */
   static open(file: string, options: ErrorStoreOptions & OpenOptions = {}): ErrorStore {
     const { db, notices } = openDatabase(file, { ...options, now: options.now ?? (options.clock ? () => options.clock!.now() : undefined) });
-    return new ErrorStore(db, options, notices, true);
+    const store = new ErrorStore(db, options, notices, true);
+    store.importSpool();
+    return store;
   }
 
   /** Uses an already open database (schema v1 or later); `close()` closes it only when this store opened it. */
@@ -71,30 +80,58 @@ export class ErrorStore implements Disposable {
   ) {
     this.notices = notices;
     this.clock = options.clock ?? systemClock;
+    // Values of the process's secret-named variables are redacted wherever they appear.
+    addSecretValues(secretEnvValues(process.env));
     this.retention = { ...DEFAULT_RETENTION, ...stripUndefined(options.retention ?? {}) };
     this.thresholds = options.healthThresholds ?? DEFAULT_HEALTH_THRESHOLDS;
     const policy: IssuePolicy = { ...DEFAULT_ISSUE_POLICY, ...stripUndefined(options.issuePolicy ?? {}), windowMs: this.retention.floodWindowMs };
     this.issues = new IssueRepository(db, policy);
     this.stats = new StatsRepository(db);
+    const classifier = options.classifier ?? createClassifier(options.rules ?? []);
     this.events = new EventRepository(db, this.issues, {
-      classifier: options.classifier ?? createClassifier(options.rules ?? []),
+      classifier,
       workspaceRoot: options.workspaceRoot,
       now: () => this.clock.now(),
       flood: { cap: this.retention.floodCap },
     });
+    this.spool = new SpoolKeeper(db, this.events, classifier, () => this.clock.now());
   }
 
   record(input: RecordInput): RecordResult {
     return this.recordBatch([input])[0];
   }
 
+  /**
+   * Records events in one transaction. When the database cannot take them (busy past the bounded
+   * wait, full, read-only, gone), they are spooled instead (results with `spooled` set, no issue
+   * yet) and imported at the next open, or after the next write that succeeds.
+   */
   recordBatch(inputs: readonly RecordInput[]): RecordResult[] {
-    const results = this.events.recordBatch(inputs);
+    let results: RecordResult[];
+    try {
+      results = this.events.recordBatch(inputs);
+    } catch (err) {
+      const spooled = this.spool.spoolIfUnavailable(inputs, err);
+      if (spooled === undefined) throw err;
+      return spooled;
+    }
     if (results.length > 0) {
       this.fire('recorded', [...new Set(results.map((r) => r.issueId))], results.flatMap((r) => r.transitions));
       this.retentionIfDue();
     }
+    if (this.spool.degraded) this.spool.recovered();
+    if (this.spool.hasSpooled) this.importSpool();
     return results;
+  }
+
+  /**
+   * Imports the events spooled for this database (by any process), exactly once. Quietly does
+   * nothing while the database still cannot take them.
+   */
+  importSpool(): SpoolImport {
+    const r = this.spool.importAll();
+    if (r.imported > 0) this.fire('recorded', r.issueIds, []);
+    return r;
   }
 
   /** Retention runs by itself, at most once a day, after recording (the last run is kept in `meta`). */
@@ -167,13 +204,17 @@ export class ErrorStore implements Disposable {
     const before = now - days * DAY;
     // Hourly counters are kept for the 30-day dashboard at least.
     const deleted = this.events.deleteResolvedBefore(before, Math.min(before, now - 31 * DAY));
-    if (deleted > 0) this.fire('retention', [], []);
+    if (deleted > 0) {
+      scrubFreed(this.db);
+      this.fire('retention', [], []);
+    }
     return deleted;
   }
 
   /** Deletes every issue and event (or only resolved issues). Returns issues deleted. */
   clear(options: { resolvedOnly?: boolean } = {}): number {
     const n = this.events.clear(options);
+    scrubFreed(this.db);
     this.fire('cleared', [], []);
     return n;
   }
@@ -195,6 +236,21 @@ export class ErrorStore implements Disposable {
 
   private fire(kind: StoreChange['kind'], issueIds: number[], transitions: IssueTransition[]): void {
     this.changed.fire({ kind, issueIds, transitions: [...new Set(transitions)] });
+  }
+}
+
+/**
+ * After a delete: the freed pages were zeroed as they were freed (`secure_delete`, set on every
+ * connection), and the WAL, which still holds the old page images, is checkpointed and truncated,
+ * so deleted text is gone from the files. Best effort: a reader elsewhere may keep the WAL alive
+ * until its next checkpoint, which then overwrites it.
+ */
+export function scrubFreed(db: Database): void {
+  if (db.memory || db.inTransaction) return;
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Busy: the next checkpoint does it.
   }
 }
 

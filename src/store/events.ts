@@ -34,6 +34,11 @@ export interface RecordResult {
   classification: Classification;
   transitions: IssueTransition[];
   stored: boolean;
+  /**
+   * The database could not take the event (busy, full, read-only, gone): it is in this spool
+   * file and is added at the next open. Then `issueId` is 0 and `eventId` null.
+   */
+  spooled?: string;
 }
 
 export interface StoredEvent {

@@ -8,6 +8,8 @@ import {
   type RunState,
   type StepState,
 } from '../engine/tasks/runModel';
+import { redact } from '../engine/redact/redact';
+import { definitionHash, displayDefinition, isTaskDefinitionLike } from '../engine/tasks/storedDefinition';
 import type { Database } from './sqlite';
 
 /** Who runs a run: a process on a host, with its start time to tell a reused pid apart. */
@@ -36,8 +38,13 @@ export interface StoredRun {
   startedAt: number;
   heartbeat: number;
   endedAt: number | null;
-  /** The definition the run was started with (plain JSON). */
+  /**
+   * The redacted copy of the definition the run was started with (a DisplayDefinition for task
+   * runs): for display only, never executed.
+   */
   definition: unknown;
+  /** The hash of what that definition executes (definitionHash), or null when unknown (then it never matches). */
+  definitionHash: string | null;
   errorCode: string | null;
   /** The run this one continues (a fallback names the run it stands in for). */
   resumedFrom: string | null;
@@ -67,6 +74,7 @@ export interface StartRunInput {
   kind?: 'task' | 'migration';
   name: string;
   owner: RunOwner;
+  /** The task definition: the run keeps its redacted copy (displayDefinition) and its hash, not the definition itself. */
   definition: unknown;
   steps: readonly string[];
   resumedFrom?: string;
@@ -132,6 +140,7 @@ interface RunRow {
   heartbeat: number;
   ended_at: number | null;
   definition_json: string;
+  definition_hash: string | null;
   error_code: string | null;
   resumed_from: string | null;
 }
@@ -201,6 +210,16 @@ function recoveryOf(r: RecoveryRow): StoredRecovery {
   };
 }
 
+/** What a run keeps of its definition: the redacted copy to show and the hash to compare (see storedDefinition.ts). */
+function storedDefinition(definition: unknown): { json: string; hash: string | null } {
+  if (isTaskDefinitionLike(definition)) {
+    const def = { ...definition, cwd: definition.cwd ?? '.', env: definition.env ?? {} };
+    return { json: JSON.stringify(displayDefinition(def)), hash: definitionHash(def) };
+  }
+  if (definition === undefined || definition === null) return { json: 'null', hash: null };
+  return { json: JSON.stringify(redact(JSON.stringify(definition)).slice(0, 2000)), hash: null };
+}
+
 /** Terminal states a run may end in through {@link RunRepository.finish}. */
 const END_STATES: readonly RunState[] = RUN_STATES.filter((s) => s !== 'running');
 
@@ -228,13 +247,14 @@ export class RunRepository {
   start(input: StartRunInput, exclusive?: Liveness): StoredRun {
     if (input.steps.length === 0) throw new ValidationError(`Run ${input.id} of "${input.name}" has no steps`);
     const now = this.now();
+    const stored = storedDefinition(input.definition);
     this.db
       .transaction(() => {
         if (exclusive) this.assertNoLiveRun(input.kind ?? 'task', input.name, input.id, exclusive, now);
         this.db
           .prepare(
-            `INSERT INTO runs (id, kind, name, state, owner_pid, owner_host, owner_start, started_at, heartbeat, ended_at, definition_json, error_code, resumed_from)
-             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, NULL, ?, NULL, ?)`,
+            `INSERT INTO runs (id, kind, name, state, owner_pid, owner_host, owner_start, started_at, heartbeat, ended_at, definition_json, definition_hash, error_code, resumed_from)
+             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?)`,
           )
           .run(
             input.id,
@@ -245,7 +265,8 @@ export class RunRepository {
             input.owner.startTime,
             now,
             now,
-            JSON.stringify(input.definition ?? null),
+            stored.json,
+            stored.hash,
             input.resumedFrom ?? null,
           );
         const step = this.db.prepare(`INSERT INTO run_steps (run_id, idx, name, state) VALUES (?, ?, ?, 'pending')`);
@@ -509,6 +530,7 @@ export class RunRepository {
       heartbeat: r.heartbeat,
       endedAt: r.ended_at,
       definition: parse(r.definition_json),
+      definitionHash: r.definition_hash ?? null,
       errorCode: r.error_code,
       resumedFrom: r.resumed_from,
       steps,

@@ -36,3 +36,11 @@ export {
   type PlannedStep,
   type RecoveryPlan,
 } from './recoveryPlan';
+export {
+  definitionHash,
+  displayDefinition,
+  definitionDifferences,
+  isTaskDefinitionLike,
+  type DisplayDefinition,
+  type DefinitionDifference,
+} from './storedDefinition';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkJournal } from '../../../src/engine/tasks';
+import { checkJournal, definitionHash } from '../../../src/engine/tasks';
 import { openDatabase } from '../../../src/store/database';
 import { RunRepository, type RunOwner } from '../../../src/store/runs';
 import type { Database } from '../../../src/store/sqlite';
@@ -36,11 +36,14 @@ describe('run repository (real SQLite file)', () => {
   };
 
   it('starts a run with pending steps and journals every transition in the same transaction', () => {
-    const run = repo.start({ id: 'r1', name: 'deploy', owner: me, definition: { name: 'deploy', steps: [{ name: 'a' }] }, steps: ['a', 'b', 'c'] });
+    const def = { name: 'deploy', steps: [{ name: 'a', command: 'push --token=t0k3n-abc' }], cwd: '.', env: { API: 'v4lue-secret' }, retry: 'none', problems: [], rules: [] };
+    const run = repo.start({ id: 'r1', name: 'deploy', owner: me, definition: def, steps: ['a', 'b', 'c'] });
     assert.equal(run.state, 'running');
     assert.deepEqual(run.steps.map((s) => s.state), ['pending', 'pending', 'pending']);
     assert.deepEqual(run.owner, me);
-    assert.deepEqual(run.definition, { name: 'deploy', steps: [{ name: 'a' }] });
+    // The run keeps a redacted copy for display and the hash of what it executes, not the definition.
+    assert.deepEqual(run.definition, { name: 'deploy', steps: [{ name: 'a', command: 'push --token=[REDACTED]' }], cwd: '.', env: { API: '[REDACTED]' } });
+    assert.equal(run.definitionHash, definitionHash(def as never));
     t += 10;
     repo.transition('r1', 0, { to: 'running' });
     t += 10;
