@@ -95,6 +95,7 @@ function readDocument(text: string, file: string): Document {
       severity: 'error',
     };
     if (issue.unknownKey) p.unknownKey = issue.unknownKey;
+    if (issue.replacement) p.replacement = issue.replacement;
     return p;
   };
 
