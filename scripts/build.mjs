@@ -59,6 +59,14 @@ const builds = [
     format: 'iife',
     target: 'es2022',
   },
+  {
+    ...common,
+    entryPoints: ['webview/src/issue.ts'],
+    outfile: 'dist/issue.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
 ];
 
 function walk(dir, out = []) {

@@ -6,7 +6,9 @@ import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
 import { registerConfigDiagnostics } from './diagnostics/configDiagnostics';
 import { registerConfigFixes } from './diagnostics/configFixes';
+import { MigrationFailureDiagnostics } from './diagnostics/migrationFailures';
 import { MigrationFileDiagnostics } from './diagnostics/migrationFiles';
+import { registerMigrationRepair } from './migrations/repair';
 import { RemediationProvider } from './diagnostics/remediation';
 import { TaskDiagnostics } from './diagnostics/taskDiagnostics';
 import { registerMigrationCommands } from './migrations/commands';
@@ -25,6 +27,8 @@ import { DeadLettersTreeProvider } from './views/deadLettersTree';
 import { errorsModel, toIssueDetail } from './views/errorsModel';
 import { ErrorsTreeProvider, type ErrorsNode, type GroupBy } from './views/errorsTree';
 import { HealthTreeProvider, type HealthNode } from './views/healthTree';
+import { GuidanceDocuments } from './issuePage/guidanceDocument';
+import { registerIssuePage } from './issuePage/register';
 import type { DeadLetter } from '../engine/resilience';
 
 /** What the extension exports to other extensions and to its own integration tests. */
@@ -115,7 +119,9 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     applied: (file) => migrations.applied(file),
     enabled: diagnosticsOn,
   });
+  const migrationFailures = new MigrationFailureDiagnostics();
   const source = dashboardSource(session, () => migrations.pendingCount());
+  const guidanceDocs = new GuidanceDocuments(() => config.guidance());
   const taskDiagnostics = new TaskDiagnostics(diagnosticsOn);
   const runner = new EditorTaskRunner(session, config);
   const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log);
@@ -227,7 +233,10 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
         if (!diagnosticsOn()) taskDiagnostics.clearAll();
       }
     }),
-    ...registerMigrationCommands(migrations, log),
+    ...registerMigrationCommands(migrations, log, migrationFailures),
+    migrationFailures,
+    vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFailures, MigrationFailureDiagnostics.metadata),
+    ...registerMigrationRepair(migrations, log),
     vscode.commands.registerCommand('rebound.refresh', () => {
       config.invalidate();
       session.reopen();
@@ -246,10 +255,13 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
         DashboardPanel.revive(panel, context.extensionUri, source);
       },
     }),
+    guidanceDocs,
+    ...registerIssuePage(context.extensionUri, session, () => config.guidance()),
     ...registerErrorCommands({
       session,
       tree: errors,
       guidance: () => config.guidance(),
+      showGuidance: (code) => guidanceDocs.show(code),
       // Retrying an issue re-runs what failed: its task in a terminal, or its database's pending migrations.
       retry: async (issue) => {
         if (issue.task) await vscode.commands.executeCommand('rebound.runTask', issue.task);

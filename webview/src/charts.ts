@@ -55,9 +55,9 @@ function bars(title: string, rows: Array<{ label: string; value: number; cls: st
 
 export function categories(data: DashboardData): Element {
   return bars(
-    'Issues by category',
+    'Open issues by category',
     data.categories.map((c) => ({ label: c.category, value: c.count, cls: `cat-${c.category as Category}` })),
-    'no issues',
+    'no open issues',
   );
 }
 

@@ -50,7 +50,7 @@ const selectionLabel = el('span', { class: 'selection' }, 'Select an issue in th
 const grid: Grid<TableRow> = dataGrid<TableRow>(
   'Issues',
   [
-    { key: 'title', title: 'Issue', width: '3fr' },
+    { key: 'title', title: 'Issue', width: 'minmax(120px, 3fr)' },
     { key: 'severity', title: 'Severity', width: '100px' },
     { key: 'category', title: 'Category', width: '110px' },
     { key: 'status', title: 'Status', width: '130px' },
@@ -59,10 +59,25 @@ const grid: Grid<TableRow> = dataGrid<TableRow>(
   ],
   (row) => select(row.issue),
   (key) => sortBy(key),
+  (row) => {
+    select(row.issue);
+    act('details');
+  },
 );
 
+/**
+ * Fewer columns on a narrow page, so the Issue column keeps room for its words and the page never
+ * scrolls sideways: below 560 px Issue, Severity and Events; below 820 px Status too.
+ */
+function fitColumns(width: number): void {
+  if (width < 560) grid.setVisibleColumns(['title', 'severity', 'count']);
+  else if (width < 820) grid.setVisibleColumns(['title', 'severity', 'status', 'count']);
+  else grid.setVisibleColumns(['title', 'severity', 'category', 'status', 'count', 'lastSeen']);
+}
+
 const actionButtons: Record<IssueAction, HTMLElement> = {
-  resolve: button('Resolve', () => act('resolve'), 'primary'),
+  details: button('Open Issue', () => act('details'), 'primary'),
+  resolve: button('Resolve', () => act('resolve')),
   reopen: button('Reopen', () => act('reopen')),
   ignore: button('Ignore', () => act('ignore')),
   open: button('Show in Errors view', () => act('open')),
@@ -87,6 +102,8 @@ root.append(
   el('section', { class: 'issues', 'aria-label': 'Issues' }, el('h2', {}, 'Issues'), filters, actionsBar, grid.element, status, showMore),
 );
 refreshActions();
+fitColumns(document.body.clientWidth);
+new ResizeObserver(() => fitColumns(document.body.clientWidth)).observe(document.body);
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
@@ -165,6 +182,7 @@ function refreshActions(): void {
   setDisabled(actionButtons.reopen, none || selected!.status === 'unresolved');
   setDisabled(actionButtons.ignore, none || selected!.status === 'ignored');
   setDisabled(actionButtons.open, none);
+  setDisabled(actionButtons.details, none);
   setDisabled(actionButtons.guidance, none);
   if (!trusted) actionsBar.title = 'Triage works in a restricted workspace; retries and recovery do not.';
 }
@@ -174,7 +192,7 @@ function act(action: IssueAction): void {
   const id = nextId++;
   const title = selected.title;
   pending.set(id, (ok, error) => {
-    status.textContent = ok ? `${action === 'open' || action === 'guidance' ? 'Opened' : `${capitalise(action)}d`}: ${title}` : `Could not ${action}: ${error ?? 'unknown error'}`;
+    status.textContent = ok ? `${action === 'open' || action === 'guidance' || action === 'details' ? 'Opened' : `${capitalise(action)}d`}: ${title}` : `Could not ${action}: ${error ?? 'unknown error'}`;
   });
   vscode.postMessage({ type: 'action', id, action, issueId: selected.id });
 }

@@ -2,6 +2,13 @@
 export interface ConfigIssue {
   path: (string | number)[];
   message: string;
+  /** A string value that is a likely typo of an allowed one: what a quick fix replaces it with. */
+  replacement?: ValueReplacement;
+}
+
+export interface ValueReplacement {
+  value: string;
+  suggestion: string;
 }
 
 /** True when `source` compiles as a JavaScript regular expression. */
@@ -19,6 +26,8 @@ export function captureGroupCount(source: string): number {
   // An empty alternative always matches, so exec() returns one slot per group.
   return new RegExp(`${source}|`).exec('')!.length - 1;
 }
+
+import { didYouMean } from './didYouMean';
 
 const GROUP_KEYS = ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message'] as const;
 
@@ -61,13 +70,23 @@ export function semanticIssues(config: unknown): ConfigIssue[] {
       if (task.fallback === name) issues.push({ path: at('fallback'), message: `task "${name}" names itself as fallback` });
       else if (!own(tasks, task.fallback)) {
         const known = Object.keys(tasks).filter((n) => n !== name);
-        issues.push({ path: at('fallback'), message: `fallback "${task.fallback}" is not a task in this file${known.length ? ` (tasks: ${known.join(', ')})` : ''}` });
+        const suggestion = didYouMean(task.fallback, known);
+        issues.push({
+          path: at('fallback'),
+          message: `fallback "${task.fallback}" is not a task in this file${suggestion ? `; did you mean "${suggestion}"?` : known.length ? ` (tasks: ${known.join(', ')})` : ''}`,
+          ...(suggestion ? { replacement: { value: task.fallback, suggestion } } : {}),
+        });
       } else fallbacks.set(name, task.fallback);
     }
 
     if (typeof task.breaker === 'string' && !own(breakers, task.breaker)) {
       const known = Object.keys(breakers);
-      issues.push({ path: at('breaker'), message: `breaker "${task.breaker}" is not defined in "breakers"${known.length ? ` (defined: ${known.join(', ')})` : ''}` });
+      const suggestion = didYouMean(task.breaker, known);
+      issues.push({
+        path: at('breaker'),
+        message: `breaker "${task.breaker}" is not defined in "breakers"${suggestion ? `; did you mean "${suggestion}"?` : known.length ? ` (defined: ${known.join(', ')})` : ''}`,
+        ...(suggestion ? { replacement: { value: task.breaker, suggestion } } : {}),
+      });
     }
 
     if (Array.isArray(task.problems)) {

@@ -120,6 +120,7 @@ function readDocument(source: string, file: string): Document {
       severity: 'error',
     };
     if (issue.unknownKey) p.unknownKey = issue.unknownKey;
+    if (issue.replacement) p.replacement = issue.replacement;
     return p;
   };
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { allowedKeysAt } from './allowedKeys';
-import type { ConfigIssue } from './checks';
+import type { ConfigIssue, ValueReplacement } from './checks';
 import { didYouMean } from './didYouMean';
 
 /** A problem of .rebound/config.json at a place in the file (1-based lines and columns; end exclusive). */
@@ -18,6 +18,8 @@ export interface ConfigProblem {
   severity: 'error';
   /** Set for an unknown key: the key, and the allowed key it is a likely typo of (what a quick fix renames it to). */
   unknownKey?: UnknownKey;
+  /** Set for a string value that is a likely typo of an allowed value or a defined name (what a quick fix changes it to). */
+  replacement?: ValueReplacement;
 }
 
 export interface UnknownKey {
@@ -94,11 +96,34 @@ export function fromZodIssues(issues: readonly Issue[], prefix: Path = [], sourc
           out.push({ path, message: `missing required key "${String(path[path.length - 1])}" (${issue.expected})`, on: 'value' });
         } else out.push({ path, message: humanize(issue), on: 'value' });
         break;
+      case 'custom': {
+        // The cross-key checks (see checks.ts) pass their suggested replacement along.
+        const replacement = (issue.params as { replacement?: ValueReplacement } | undefined)?.replacement;
+        out.push(replacement ? { path, message: humanize(issue), on: 'value', replacement } : { path, message: humanize(issue), on: 'value' });
+        break;
+      }
+      case 'invalid_value': {
+        // A misspelt enum value (a retry preset, a backoff kind…): say which value was meant.
+        const value = source ? valueAt(source.value, [...inner, ...(issue.path as Path)]) : undefined;
+        const suggestion = typeof value === 'string' ? didYouMean(value, issue.values.filter((v): v is string => typeof v === 'string')) : undefined;
+        out.push(
+          typeof value === 'string' && suggestion
+            ? { path, message: `${humanize(issue)}; did you mean "${suggestion}"?`, on: 'value', replacement: { value, suggestion } }
+            : { path, message: humanize(issue), on: 'value' },
+        );
+        break;
+      }
       default:
         out.push({ path, message: humanize(issue), on: 'value' });
     }
   }
   return out;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let here = root;
+  for (const k of path) here = here !== null && typeof here === 'object' ? (here as Record<string | number, unknown>)[k] : undefined;
+  return here;
 }
 
 /** The allowed key at `objectPath` (relative to the source's schema) closest to `key`, among those not present. */

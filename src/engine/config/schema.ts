@@ -105,5 +105,5 @@ export type StepConfig = z.output<typeof stepSchema>;
  * a structurally valid config; `parseConfig` runs them on any config.
  */
 export const configSchema = configObjectSchema.superRefine((config, ctx) => {
-  for (const issue of semanticIssues(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { semantic: true } });
+  for (const issue of semanticIssues(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { semantic: true, replacement: issue.replacement } });
 });

@@ -146,7 +146,7 @@ export function analyzeMigrationFile(text: string, fileName: string, applied?: A
       severity: cosmetic ? 'warning' : 'error',
       message:
         cosmetic === true
-          ? 'This migration was already applied and has changed since, cosmetically (comments, whitespace or the down section). Restore the applied text, or accept it with `rebound migrate repair`.'
+          ? 'This migration was already applied and has changed since, cosmetically (comments, whitespace or the down section). Restore the applied text, or accept the change: quick fix "Accept this cosmetic change" (the same as `rebound migrate repair`).'
           : 'This migration was already applied and has changed since: the database does not contain what this file says. Restore the applied text; to change the schema, add a new migration.',
       range: lines.rangeOf(lines.lineStart(lineNo), lines.lineEnd(lineNo)),
       fixes: applied.source !== undefined ? ['restore-applied'] : [],

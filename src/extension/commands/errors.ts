@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { GuidanceCatalog } from '../../engine/guidance';
 import type { IgnoreCondition } from '../../engine/issues/issueState';
-import { guidanceText } from '../diagnostics/guidance';
 import type { ReboundSession } from '../session';
 import { toIssueDetail } from '../views/errorsModel';
 import type { ErrorsNode, ErrorsTreeProvider, GroupBy, IssueDetail } from '../views/errorsTree';
@@ -12,6 +11,8 @@ export interface ErrorCommandsContext {
   guidance: () => GuidanceCatalog;
   /** Re-runs the task or migration behind an issue (implemented by the task and migration layers). */
   retry: (issue: IssueDetail) => Promise<void>;
+  /** Shows a guidance entry read-only, in the one guidance tab. */
+  showGuidance: (code: string) => Promise<unknown>;
 }
 
 /** Resolves the issue a command was invoked on: a tree node, an issue id (dashboard, code actions). */
@@ -162,8 +163,7 @@ export function registerErrorCommands(ctx: ErrorCommandsContext): vscode.Disposa
         void vscode.window.showWarningMessage(`Rebound has no guidance for ${picked}.`);
         return;
       }
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: guidanceText(g) });
-      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+      await ctx.showGuidance(g.code);
     }),
   ];
 }

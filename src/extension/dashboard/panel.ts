@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   isWebviewMessage,
@@ -8,6 +7,7 @@ import {
   type IssueQuery,
   type IssueRow,
 } from '../../shared/protocol';
+import { webviewHtml, webviewOptions as options } from '../webviewHtml';
 
 /** What the dashboard shows and does; the extension's services implement it over the store. */
 export interface DashboardSource {
@@ -56,7 +56,7 @@ export class DashboardPanel implements vscode.Disposable {
     private readonly source: DashboardSource,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'rebound.svg');
-    panel.webview.html = html(panel.webview, extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'Rebound Dashboard' });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
@@ -118,39 +118,4 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
-  };
-}
-
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Rebound Dashboard</title>
-</head>
-<body>
-<main id="app"></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import type { DashboardData, IssueAction, IssueQuery, IssueRow } from '../../shared/protocol';
+import type { Category, DashboardData, IssueAction, IssueQuery, IssueRow } from '../../shared/protocol';
 import type { ReboundSession } from '../session';
 import type { DashboardSource } from './panel';
+
+const CATEGORIES: Category[] = ['transient', 'permanent', 'system', 'business', 'unknown'];
 
 const EMPTY: DashboardData['kpis'] = {
   openIssues: 0,
@@ -36,9 +38,8 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
           pendingMigrations: pendingMigrations(),
         },
         hourly: s.hourly.map((b) => ({ start: b.start, counts: b.counts })),
-        categories: (Object.entries(s.byCategory) as Array<[DashboardData['categories'][number]['category'], number]>)
-          .filter(([, n]) => n > 0)
-          .map(([category, count]) => ({ category, count })),
+        // Issues, not events: how many open issues each category holds.
+        categories: CATEGORIES.map((category) => ({ category, count: h.errors.listIssues({ status: 'unresolved', category }, { limit: 1 }).total })).filter((c) => c.count > 0),
         topIssues: s.topIssues.map((t) => ({ id: t.id, title: t.title, count: t.count })),
         attempts: { success: attempts.successes, failure: attempts.failures, cancelled: attempts.cancelled },
       };
@@ -91,6 +92,9 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
           break;
         case 'open':
           await vscode.commands.executeCommand('rebound.errors.reveal', issueId);
+          break;
+        case 'details':
+          await vscode.commands.executeCommand('rebound.issue.open', issueId);
           break;
       }
     },

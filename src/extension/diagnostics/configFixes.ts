@@ -5,7 +5,8 @@ import { CONFIG_DIAGNOSTIC_CODE, configDiagnostic } from './configDiagnostics';
 import { codeOf } from './convert';
 
 /**
- * Quick fixes for unknown keys in `.rebound/config.json`: "Rename to '…'" when the key is a likely
+ * Quick fixes in `.rebound/config.json`: "Change to '…'" for a misspelt value (a retry preset, a
+ * fallback task or a breaker name: "did you mean …"), and for unknown keys: "Rename to '…'" when the key is a likely
  * typo of an allowed key at that place (preferred), and always "Remove the unknown key" (the whole
  * property with its comma, so the JSON stays valid; neighbouring comments and layout are kept). The problems are read again from the
  * document's text, so a fix always applies to what the editor holds now.
@@ -21,8 +22,9 @@ export class ConfigFixProvider implements vscode.CodeActionProvider {
     if (result.ok) return [];
     const actions: vscode.CodeAction[] = [];
     for (const d of ours) {
-      const problem = result.problems.find((p) => p.unknownKey && sameDiagnostic(configDiagnostic(p), d));
-      if (problem) actions.push(...fixesFor(doc, text, problem, d));
+      const problem = result.problems.find((p) => (p.unknownKey || p.replacement) && sameDiagnostic(configDiagnostic(p), d));
+      if (problem?.unknownKey) actions.push(...fixesFor(doc, text, problem, d));
+      else if (problem?.replacement) actions.push(...replacementFix(doc, text, problem, d));
     }
     return actions;
   }
@@ -57,6 +59,20 @@ function fixesFor(doc: vscode.TextDocument, text: string, problem: ConfigProblem
   for (const e of removeProperty(text, problem.path)) remove.edit.delete(doc.uri, rangeOf(doc, e));
   actions.push(remove);
   return actions;
+}
+
+/** "Change to 'standard'": a misspelt value (a preset, a fallback, a breaker name) replaced by the one it is close to. */
+function replacementFix(doc: vscode.TextDocument, text: string, problem: ConfigProblem, d: vscode.Diagnostic): vscode.CodeAction[] {
+  const { value, suggestion } = problem.replacement!;
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const node = root ? findNodeAtLocation(root, problem.path) : undefined;
+  if (!node || node.type !== 'string' || node.value !== value) return [];
+  const fix = new vscode.CodeAction(`Change to "${suggestion}"`, vscode.CodeActionKind.QuickFix);
+  fix.diagnostics = [d];
+  fix.isPreferred = true;
+  fix.edit = new vscode.WorkspaceEdit();
+  fix.edit.replace(doc.uri, new vscode.Range(doc.positionAt(node.offset), doc.positionAt(node.offset + node.length)), JSON.stringify(suggestion));
+  return [fix];
 }
 
 function rangeOf(doc: vscode.TextDocument, e: Deletion): vscode.Range {

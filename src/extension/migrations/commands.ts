@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { MigrationProgress, ResolvedDatabase } from '../../runner/migrations';
 import { requireTrust } from '../trust';
+import type { MigrationFailureDiagnostics } from '../diagnostics/migrationFailures';
 import type { MigrationsService } from './service';
 import type { MigrationNode } from './tree';
 
@@ -44,7 +45,7 @@ const countOrUndefined = (v: unknown): number | undefined => (typeof v === 'numb
  * Migrations commands (view and palette): up, down, recover, validate, status refresh. Each
  * resolves to the report of what it did (undefined when nothing ran), for callers and tests.
  */
-export function registerMigrationCommands(service: MigrationsService, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerMigrationCommands(service: MigrationsService, log: vscode.LogOutputChannel, failures?: MigrationFailureDiagnostics): vscode.Disposable[] {
   const pickDb = async (arg: unknown): Promise<ResolvedDatabase | undefined> => {
     const n = arg as MigrationNode | undefined;
     if (n?.state?.db) return n.state.db;
@@ -67,10 +68,16 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
     if (text) report(text);
     if (p.kind === 'note') log.info(p.message);
   };
-  const fail = (what: string, err: unknown) => {
+  const fail = (what: string, err: unknown, at?: { uri: vscode.Uri; range: vscode.Range }) => {
     log.error(`${what}: ${(err as Error).message}`);
-    void vscode.window.showErrorMessage(`Rebound: ${what} failed: ${(err as Error).message}`, 'Show Log').then((pick) => pick && log.show(true));
+    const buttons = at ? ['Go to Statement', 'Show Log'] : ['Show Log'];
+    void vscode.window.showErrorMessage(`Rebound: ${what} failed: ${(err as Error).message}`, ...buttons).then((pick) => {
+      if (pick === 'Show Log') log.show(true);
+      else if (pick === 'Go to Statement' && at) void vscode.window.showTextDocument(at.uri, { selection: at.range });
+    });
   };
+  /** A failed run marks its failing statement in the file; a successful one clears the marks. */
+  const failedRun = async (db: ResolvedDatabase, what: string, err: unknown) => fail(what, err, await failures?.report(db, err).catch(() => undefined));
 
   return [
     vscode.commands.registerCommand('rebound.migrate.up', async (arg: unknown) => {
@@ -79,13 +86,14 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       if (!db) return undefined;
       try {
         const r = await service.move(db, `Migrating ${db.name}`, { command: 'up' }, onProgress);
+        if (r) failures?.clearDatabase(db);
         if (r) {
           log.info(`${db.name}: applied ${r.steps.length} migration(s), now at version ${r.to}`);
           vscode.window.setStatusBarMessage(`$(database) Rebound: ${db.name} at version ${r.to} (${r.steps.length} applied)`, 4000);
         }
         return r;
       } catch (err) {
-        fail(`migrate ${db.name}`, err);
+        await failedRun(db, `migrate ${db.name}`, err);
         return undefined;
       }
     }),
@@ -120,10 +128,11 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       }
       try {
         const r = await service.move(db, `Rolling back ${db.name}`, { command: 'down', options: target !== undefined ? { to: target } : { steps } }, onProgress);
+        if (r) failures?.clearDatabase(db);
         if (r) log.info(`${db.name}: rolled back ${r.steps.length} migration(s), now at version ${r.to}`);
         return r;
       } catch (err) {
-        fail(`roll back ${db.name}`, err);
+        await failedRun(db, `roll back ${db.name}`, err);
         return undefined;
       }
     }),
@@ -151,7 +160,13 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
         if (r.ok) void vscode.window.showInformationMessage(`Rebound: ${db.name} is valid (checksums, files and order).`);
         else {
           for (const f of r.findings) log.warn(`${db.name}: ${JSON.stringify(f)}`);
-          void vscode.window.showWarningMessage(`Rebound: ${db.name} has ${r.findings.length} problem(s)${r.drift ? ' and schema drift' : ''}.`, 'Show Log').then((p) => p && log.show(true));
+          // Cosmetic changes of applied files can be accepted right here (what `rebound migrate repair` does).
+          const cosmetic = r.findings.filter((f) => f.code === 'cosmetic').map((f) => f.version);
+          const buttons = cosmetic.length ? ['Accept Cosmetic Changes', 'Show Log'] : ['Show Log'];
+          void vscode.window.showWarningMessage(`Rebound: ${db.name} has ${r.findings.length} problem(s)${r.drift ? ' and schema drift' : ''}.`, ...buttons).then((p) => {
+            if (p === 'Show Log') log.show(true);
+            else if (p === 'Accept Cosmetic Changes') void vscode.commands.executeCommand('rebound.migrate.repair', { database: db.name, versions: cosmetic });
+          });
         }
         return r;
       } catch (err) {

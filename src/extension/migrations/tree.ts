@@ -55,7 +55,7 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
     item.id = `migration:${node.state.db.name}:${e.version}`;
     item.iconPath = ICONS[e.state];
     item.description = `${e.state}${e.change ? ` (${e.change})` : ''}${e.outOfOrder ? ' · out of order' : ''}${e.appliedAt ? ` · ${ago(e.appliedAt)}` : ''}${e.hasDown ? '' : ' · no down'}`;
-    item.contextValue = `rebound.migration.${e.state}`;
+    item.contextValue = `rebound.migration.${e.state}${e.state === 'modified' && e.change ? `.${e.change}` : ''}`;
     if (e.fileName) {
       const uri = vscode.Uri.joinPath(vscode.Uri.file(node.state.db.migrationsDir), e.fileName);
       item.resourceUri = uri;

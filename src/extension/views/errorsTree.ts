@@ -148,6 +148,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
           .field('Events', i.count)
           .field('First seen', new Date(i.firstSeen).toLocaleString())
           .field('Last seen', new Date(i.lastSeen).toLocaleString()).md;
+        item.command = { command: 'rebound.issue.open', title: 'Open Issue', arguments: [i.id] };
         return item;
       }
       case 'event': {

@@ -90,21 +90,32 @@ export function badge(text: string): HTMLElement {
 export interface Grid<Row> {
   element: HTMLElement;
   setRows(rows: Row[]): void;
+  /** Shows only these columns (in the order given to `dataGrid`), e.g. fewer on a narrow page. */
+  setVisibleColumns(keys: ReadonlyArray<keyof Row & string>): void;
 }
 
 /**
  * A data grid. Cells are bound by the kit as text nodes, so row values (workspace text) can never
  * become markup. `onSelect` fires when a row is clicked or focused with the keyboard.
  */
-export function dataGrid<Row extends object>(label: string, columns: Array<Column<Row>>, onSelect: (row: Row) => void, onSort: (key: keyof Row & string) => void): Grid<Row> {
+export function dataGrid<Row extends object>(
+  label: string,
+  columns: Array<Column<Row>>,
+  onSelect: (row: Row) => void,
+  onSort: (key: keyof Row & string) => void,
+  onOpen?: (row: Row) => void,
+): Grid<Row> {
   const grid = document.createElement('vscode-data-grid') as HTMLElement & {
     rowsData: Row[];
     columnDefinitions: Array<{ columnDataKey: string; title: string }>;
   };
   grid.setAttribute('aria-label', label);
   grid.setAttribute('generate-header', 'sticky');
-  grid.setAttribute('grid-template-columns', columns.map((c) => c.width).join(' '));
-  grid.columnDefinitions = columns.map((c) => ({ columnDataKey: c.key, title: c.title }));
+  const show = (shown: Array<Column<Row>>) => {
+    grid.setAttribute('grid-template-columns', shown.map((c) => c.width).join(' '));
+    grid.columnDefinitions = shown.map((c) => ({ columnDataKey: c.key, title: c.title }));
+  };
+  show(columns);
   const rowOf = (target: EventTarget | null): Row | undefined => {
     const row = (target as HTMLElement | null)?.closest?.('vscode-data-grid-row') as (HTMLElement & { rowData?: Row; rowType?: string }) | null;
     return row && row.getAttribute('row-type') !== 'header' && row.getAttribute('row-type') !== 'sticky-header' ? row.rowData : undefined;
@@ -124,16 +135,30 @@ export function dataGrid<Row extends object>(label: string, columns: Array<Colum
     const r = rowOf(e.target);
     if (r) onSelect(r);
   });
+  grid.addEventListener('dblclick', (e) => {
+    const r = rowOf(e.target);
+    if (r && onOpen) onOpen(r);
+  });
   grid.addEventListener('keydown', (e) => {
     const key = (e as KeyboardEvent).key;
     if (key !== 'Enter' && key !== ' ') return;
     const sortKey = header(e.target);
-    if (sortKey) onSort(sortKey as keyof Row & string);
+    if (sortKey) return onSort(sortKey as keyof Row & string);
+    const r = rowOf(e.target);
+    if (r && key === 'Enter' && onOpen) onOpen(r);
   });
+  let visible = columns.map((c) => c.key).join(',');
   return {
     element: grid,
     setRows: (rows) => {
       grid.rowsData = rows;
+    },
+    setVisibleColumns: (keys) => {
+      const next = columns.filter((c) => keys.includes(c.key));
+      const id = next.map((c) => c.key).join(',');
+      if (id === visible) return;
+      visible = id;
+      show(next);
     },
   };
 }

@@ -72,8 +72,16 @@ describe('config: the JSON Schema for the editor', () => {
     assert.match(String(schema.properties!.tasks.description), /Tasks/);
     const task = schema.properties!.tasks.additionalProperties as Schema;
     assert.deepEqual(task.oneOf!.map((b) => (b as { required: string[] }).required), [['command'], ['steps']]);
-    assert.ok((task.properties!.problems.items as Schema).anyOf!.some((b) => Array.isArray(b.enum) && (b.enum as string[]).includes('tsc')));
+    assert.ok((task.properties!.problems.items as Schema).anyOf!.some((b) => Array.isArray(b.examples) && (b.examples as string[]).includes('tsc')));
     assert.equal((schema.properties!.tasks as Schema).propertyNames !== undefined, true, 'task names are checked');
+  });
+
+  it('offers string enums (retry presets) as examples, so a misspelt preset gets only Rebound\'s squiggle', () => {
+    const task = schema.properties!.tasks.additionalProperties as Schema;
+    const preset = (task.properties!.retry as Schema).anyOf!.find((b) => b.type === 'string')!;
+    assert.deepEqual(preset.examples, ['quick', 'standard', 'patient', 'network', 'none']);
+    assert.equal(preset.enum, undefined);
+    assert.equal(JSON.stringify(schema).includes('"enum"'), false, 'no enum is left to be validated twice');
   });
 
   it('is what schemas/config.schema.json holds (the build writes it)', () => {

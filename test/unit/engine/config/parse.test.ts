@@ -211,7 +211,7 @@ describe('config: parseConfig', () => {
   "breakers": { "registry": { "kind": "consecutive", "threshold": 3 } }
 }`;
       const p = problemAt(problemsOf(text), 'tasks.a.breaker');
-      assert.equal(p.message, 'breaker "registy" is not defined in "breakers" (defined: registry)');
+      assert.equal(p.message, 'breaker "registy" is not defined in "breakers"; did you mean "registry"?');
       assertSpans(text, p, '"registy"');
     });
 
