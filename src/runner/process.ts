@@ -1,7 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { isProcessAlive as signalZeroSucceeds } from './migrations/identity';
+import { killProcessTree, processGroupAlive as groupAlive } from './processes';
+
+export { isProcessAlive, killProcessTree } from './processes';
 
 export interface ShellRunOptions {
   cwd: string;
@@ -188,84 +190,6 @@ export function runShell(command: string, options: ShellRunOptions): Promise<She
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/**
- * Sends `signal` (default SIGTERM) to the process group led by `pid` (every descendant that did
- * not start its own group), or to `pid` alone when it leads none. On Windows, `taskkill /T`
- * ends the tree (forcefully for SIGKILL). A process that is already gone is not an error.
- */
-export function killProcessTree(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  if (isWindows) {
-    const args = ['/pid', String(pid), '/T'];
-    if (signal === 'SIGKILL') args.push('/F');
-    spawnSync('taskkill', args, { stdio: 'ignore', windowsHide: true });
-    return;
-  }
-  try {
-    process.kill(-pid, signal);
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-  try {
-    process.kill(pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-}
-
-/**
- * Whether a process is alive: signal 0 reaches it (migrations/identity.ts) and, on Linux, it is
- * not a zombie. Orphans are reaped by PID 1, which in some containers never does so; a zombie
- * has finished all the same.
- */
-export function isProcessAlive(pid: number): boolean {
-  if (!signalZeroSucceeds(pid)) return false;
-  const state = linuxState(pid);
-  return state !== 'Z' && state !== 'X';
-}
-
-/** Whether any live (non-zombie) process is left in the process group `pgid`. */
-function groupAlive(pgid: number): boolean {
-  if (isWindows) return isProcessAlive(pgid);
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  // Signal 0 also reaches zombies: look for a member that is really running.
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(Number(name));
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
-  }
-  return false;
-}
-
-function linuxState(pid: number): string | undefined {
-  return process.platform === 'linux' ? readStat(pid)?.state : undefined;
-}
-
-/** State and process group from /proc/PID/stat (the command name may contain spaces and parentheses). */
-function readStat(pid: number): { state: string; pgrp: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields: state ppid pgrp ...
-  return { state: fields[0], pgrp: Number(fields[2]) };
 }
 
 /** Node reports a missing cwd as "spawn /bin/sh ENOENT"; say what is really missing. */

@@ -78,6 +78,17 @@ export function analyzeMigrationFile(text: string, fileName: string, applied?: A
     findings.push({ code: FINDING_CODES.syntax, severity: 'error', message: p.message, range: lines.rangeOf(p.start, p.end), fixes: [] });
   }
 
+  // SQLite stops reading a statement at a NUL: the rest would be skipped while the file is recorded as applied.
+  for (let at = text.indexOf('\0'), n = 0; at >= 0 && n < 20; at = text.indexOf('\0', at + 1), n++) {
+    findings.push({
+      code: FINDING_CODES.syntax,
+      severity: 'error',
+      message: 'A NUL character (U+0000): SQLite stops reading the statement here, so the SQL after it would be skipped silently. Rebound refuses to run this file until it is removed.',
+      range: lines.rangeOf(at, at + 1),
+      fixes: [],
+    });
+  }
+
   const upRange = parsed.up.marker ? lines.rangeOf(parsed.up.marker.start, parsed.up.marker.end) : firstLine;
   if (!parsed.down) {
     if (parsed.up.statements.length > 0) {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 
 /** Who this process is, for the lock row and the history's "applied by". */
@@ -24,30 +23,8 @@ export function describeIdentity(id: { pid: number; host: string; user: string }
   return `${id.user}@${id.host} (pid ${id.pid})`;
 }
 
-/**
- * Whether a process of this host is alive: signal 0 checks without sending anything. EPERM means
- * it exists but belongs to someone else. On Linux a zombie (exited, not yet reaped: common in
- * containers whose init does not reap) also answers signal 0, so /proc decides. (A recycled pid
- * reads as alive; the heartbeat expiry covers that case.)
- */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (process.platform !== 'linux') return true;
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return true; // no /proc access: trust the signal
-  }
-  // The state follows the command name, which may itself contain spaces and parentheses.
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state !== 'Z' && state !== 'X';
-}
+/** Whether a process of this host is alive (not a zombie): the one process-identity module's answer. */
+export { isProcessAlive } from '../processes';
 
 /** A random id (hex). */
 export function randomId(bytes = 8): string {
