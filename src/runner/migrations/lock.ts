@@ -2,7 +2,8 @@ import { systemClock, systemRandom, type Clock, type RandomSource } from '../../
 import { LockError, isLockError } from '../../engine/errors';
 import { exponentialBackoff } from '../../engine/resilience/backoff';
 import { retry } from '../../engine/resilience/retry';
-import { describeIdentity } from './identity';
+import { processStartIdentity, sameStart } from '../processes';
+import { describeIdentity, randomId } from './identity';
 import type { LockOwner, LockRow, MigrationLedger, MigrationLockTable, TargetEngine } from './target';
 
 export interface LockOptions {
@@ -27,11 +28,38 @@ export interface LockOptions {
 
 export const LOCK_DEFAULTS = { waitMs: 30_000, expiryMs: 600_000, heartbeatMs: 5_000 } as const;
 
-/** Why a lock row can be broken: its owner process is gone (same host), or its heartbeat expired. */
-export function staleness(holder: LockRow, now: number, host: string, isAlive: (pid: number) => boolean): 'dead-owner' | 'expired' | undefined {
-  if (holder.host === host && !isAlive(holder.pid)) return 'dead-owner';
+/**
+ * Why a lock row can be broken: its owner process is gone (same host: its pid is dead, or now
+ * belongs to a later process than the one that took the lock), or its heartbeat expired. An owner
+ * on this host proven to be the same live process is never stale, whatever the clocks say: a wall
+ * clock set forward must not make a running migration's lock look abandoned.
+ */
+export function staleness(
+  holder: LockRow,
+  now: number,
+  host: string,
+  isAlive: (pid: number) => boolean,
+  startOf: (pid: number) => number | null = processStartIdentity,
+): 'dead-owner' | 'expired' | undefined {
+  if (holder.host === host) {
+    if (!isAlive(holder.pid)) return 'dead-owner';
+    const taken = lockOwnerStart(holder.id);
+    const current = taken === null ? null : startOf(holder.pid);
+    if (taken !== null && current !== null) return sameStart(taken, current) ? undefined : 'dead-owner';
+  }
   if (now - holder.heartbeatAt > holder.expiryMs) return 'expired';
   return undefined;
+}
+
+/** A lock owner id: random, with the start identity of this process (how a reused pid is told apart). */
+export function lockOwnerId(start: number | null = processStartIdentity(process.pid)): string {
+  return start === null ? randomId() : `${randomId()}.s${start}`;
+}
+
+/** The start identity a lock owner id carries, or null (ids of older versions carry none). */
+export function lockOwnerStart(id: string): number | null {
+  const m = /\.s(\d{1,16})$/.exec(id);
+  return m ? Number(m[1]) : null;
 }
 
 export function describeHolder(holder: LockRow): string {

@@ -3,7 +3,7 @@ import { EventEmitter } from '../../engine/event';
 import { computeStatus, tokenize, type AppliedMigration } from '../../engine/migrations';
 import { loadMigrations, type LoadedMigrations } from './files';
 import { currentIdentity, describeIdentity, isProcessAlive, randomId, type ProcessIdentity } from './identity';
-import { MigrationLock } from './lock';
+import { MigrationLock, lockOwnerId } from './lock';
 import type { MigrationProgress, MigratorOptions } from './reports';
 import type { MigrationTarget } from './target';
 
@@ -51,7 +51,7 @@ export class MigratorCore {
   newLock(command: string, breakStale = false): MigrationLock {
     return new MigrationLock(
       this.target,
-      { id: randomId(), pid: this.identity.pid, host: this.identity.host, user: this.identity.user, command: `migrate ${command}` },
+      { id: this.identity.pid === process.pid ? lockOwnerId() : randomId(), pid: this.identity.pid, host: this.identity.host, user: this.identity.user, command: `migrate ${command}` },
       {
         ...this.options.lock,
         breakStale,

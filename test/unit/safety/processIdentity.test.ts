@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseProbe, isSameProcessAlive, parseLstart, procProbe, psProbe, sameStart, useProcessProbe, windowsProbe, type Exec, type ProcessProbe } from '../../../src/runner/processes';
 import { currentRunOwner, isOwnerAlive } from '../../../src/runner/tasks/owner';
+import { lockOwnerId, lockOwnerStart, staleness } from '../../../src/runner/migrations/lock';
+import type { LockRow } from '../../../src/runner/migrations/target';
+import { processStartIdentity } from '../../../src/runner/processes';
 
 /** Polls `check` until it holds (a state change of another process, not a timing assertion). */
 async function until(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
@@ -87,6 +90,23 @@ describe('safety: process identity, /proc and portable (issues 16, 14.7)', funct
       });
     });
   }
+
+  it('migration locks catch pid reuse like task owners, and a live local holder never expires on a clock step', () => {
+    const me = processStartIdentity(process.pid);
+    assert.notEqual(me, null);
+    const now = Date.now();
+    const row = (id: string, heartbeatAt: number): LockRow => ({ id, pid: process.pid, host: 'here', user: 'ann', command: 'migrate up', acquiredAt: heartbeatAt, heartbeatAt, expiryMs: 600_000 });
+    const alive = () => true;
+    assert.equal(lockOwnerStart(lockOwnerId()), me);
+    // The pid is alive but belongs to another process than the one that took the lock: dead owner.
+    assert.equal(staleness(row(lockOwnerId(me! - 500), now), now, 'here', alive), 'dead-owner');
+    // The same process, its heartbeat "two hours old" because the wall clock was set forward: not stale.
+    assert.equal(staleness(row(lockOwnerId(), now - 7_200_000), now, 'here', alive), undefined);
+    // An id without identity (older versions) or another host: the heartbeat decides, as before.
+    assert.equal(staleness(row('abcdef0123456789', now - 7_200_000), now, 'here', alive), 'expired');
+    assert.equal(staleness(row(lockOwnerId(), now - 7_200_000), now, 'elsewhere', alive), 'expired');
+    assert.equal(staleness(row(lockOwnerId(), now), now, 'here', () => false), 'dead-owner');
+  });
 
   it('a clock step does not change a start identity (/proc: boot id and ticks since boot, not btime)', () => {
     const root = mkdtempSync(join(tmpdir(), 'rebound-fake-proc-'));
