@@ -47,6 +47,11 @@ export function write(stream: Writable, text: string): boolean {
 export async function writeWithBackpressure(stream: Writable, chunk: string): Promise<boolean> {
   if (isClosed(stream)) return false;
   if (stream.write(chunk)) return true;
+  return drained(stream);
+}
+
+/** Resolves true when `stream` drains, false when its reader has gone instead. */
+async function drained(stream: Writable): Promise<boolean> {
   const ac = new AbortController();
   try {
     await Promise.race([once(stream, 'drain', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal })]);
@@ -56,4 +61,15 @@ export async function writeWithBackpressure(stream: Writable, chunk: string): Pr
     ac.abort();
   }
   return !isClosed(stream);
+}
+
+/**
+ * Writes `text` and, when the stream's buffer is full, returns a promise of its draining (or of
+ * the reader going away): give it to the runner as backpressure, so a slow reader slows the task
+ * down instead of growing this process's memory.
+ */
+export function writeOrWait(stream: Writable, text: string): void | Promise<void> {
+  if (isClosed(stream)) return;
+  if (stream.write(text)) return;
+  return drained(stream).then(() => undefined);
 }

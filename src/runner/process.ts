@@ -13,8 +13,12 @@ export interface ShellRunOptions {
   timeoutMs?: number;
   /** Aborting kills the whole process tree; `cancelled` is then true. */
   signal?: AbortSignal;
-  /** Each piece of stdout and stderr as it arrives, decoded as UTF-8 (characters never split). */
-  onOutput?(text: string): void;
+  /**
+   * Each piece of stdout and stderr as it arrives, decoded as UTF-8 (characters never split). A
+   * returned promise is backpressure: the child's pipes are not read until it settles, so the child
+   * blocks on a full pipe and memory stays bounded however slow the reader is.
+   */
+  onOutput?(text: string): unknown;
   /** How much of the combined output `tail` keeps (default 64 KiB). */
   tailBytes?: number;
   /** Between SIGTERM and SIGKILL when killing (default 2000 ms). */
@@ -142,19 +146,30 @@ export function runShell(command: string, options: ShellRunOptions): Promise<She
       terminate();
     };
 
+    const streams = [child.stdout, child.stderr].filter((x): x is NonNullable<typeof x> => x !== null);
+    /** Pieces the listener has not finished with: while any is pending, the pipes are not read. */
+    let pending = 0;
+    const settled = (): void => {
+      if (--pending > 0 || done) return;
+      for (const s of streams) s.resume();
+    };
     const deliver = (text: string): void => {
       if (text === '') return;
       tail.push(text);
-      if (options.onOutput) {
-        try {
-          options.onOutput(text);
-        } catch {
-          // A failing listener must not take the run down with it; the tail still has the output.
-        }
+      if (!options.onOutput) return;
+      let ret: unknown;
+      try {
+        ret = options.onOutput(text);
+      } catch {
+        // A failing listener must not take the run down with it; the tail still has the output.
+        return;
+      }
+      if (ret instanceof Promise) {
+        if (pending++ === 0) for (const s of streams) s.pause();
+        ret.then(settled, settled);
       }
     };
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
+    for (const stream of streams) {
       const decoder = new StringDecoder('utf8');
       stream.on('data', (chunk: Buffer) => deliver(decoder.write(chunk)));
       stream.on('end', () => deliver(decoder.end()));
@@ -174,7 +189,12 @@ export function runShell(command: string, options: ShellRunOptions): Promise<She
       exitSignal = sig;
       // Descendants (outside the group, or left running in it) may hold the pipes open: give them
       // a moment, then stop reading.
-      timers.push(setTimeout(settle, killRequested ? grace + DRAIN_MS : DRAIN_MS));
+      // While the listener holds the pipes paused, the output still in them is ours to deliver.
+      const afterDrain = (): void => {
+        if (pending > 0 && !killRequested) timers.push(setTimeout(afterDrain, POLL_MS));
+        else settle();
+      };
+      timers.push(setTimeout(afterDrain, killRequested ? grace + DRAIN_MS : DRAIN_MS));
     });
     child.on('close', settle);
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../runner/config';
 import { TaskRunner } from '../../runner/tasks';
 import { ErrorStore } from '../../store/errorStore';
 import { workspacePaths } from '../../store/location';
-import { write as writeOut } from '../stdio';
+import { writeOrWait } from '../stdio';
 import { EXIT, UsageError, stringFlag, table, type CliCommand, type CliContext } from '../command';
 import { configFailure, openRunner, progressPrinter, reportOutcome, safe } from './run';
 
@@ -130,7 +130,7 @@ async function run(ctx: CliContext): Promise<number> {
         return configFailure(ctx, err);
       }
       try {
-        const write = ctx.json ? (t: string) => writeOut(process.stderr, t) : (t: string) => writeOut(process.stdout, t);
+        const write = ctx.json ? (t: string) => writeOrWait(process.stderr, t) : (t: string) => writeOrWait(process.stdout, t);
         const r = await opened.runner.recover(id, action, { signal: ctx.signal, onOutput: write, onProgress: progressPrinter(ctx) }, strategy);
         ctx.out.json({ ok: r.ok, message: r.message, runId: r.runId, action: r.action, strategy: r.strategy, plan: r.plan, recovery: r.recovery, result: r.result, stoppedProcesses: r.stoppedProcesses });
         if (r.result) reportOutcome(ctx, r.result);

@@ -2,7 +2,7 @@ import { isConfigurationError } from '../../engine/errors';
 import { retryHandlers } from '../../engine/resilience';
 import { registerMigrationRetryHandler } from '../../runner/migrations';
 import { openTaskRunner, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
-import { write as writeOut } from '../stdio';
+import { writeOrWait } from '../stdio';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
 /** Untrusted text (task output excepted) printed to a terminal: no control characters but newline and tab. */
@@ -122,7 +122,7 @@ export const runCommand: CliCommand = {
       return configFailure(ctx, err);
     }
     try {
-      const write = ctx.json ? (t: string) => writeOut(process.stderr, t) : (t: string) => writeOut(process.stdout, t);
+      const write = ctx.json ? (t: string) => writeOrWait(process.stderr, t) : (t: string) => writeOrWait(process.stdout, t);
       const r = await opened.runner.run(name, {
         signal: ctx.signal,
         onOutput: write,

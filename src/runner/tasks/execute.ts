@@ -52,9 +52,9 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
   const task = def.name;
   const cwd = core.cwdOf(def);
   const scanner = def.problems.length ? new ProblemScanner(def.problems) : undefined;
-  const output = (text: string) => {
-    io.onOutput?.(text);
+  const output = (text: string): unknown => {
     scanner?.push(text);
+    return io.onOutput?.(text);
   };
   const progress = (e: TaskProgress) => {
     try {

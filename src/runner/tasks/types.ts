@@ -25,7 +25,8 @@ export type TaskProgress =
 
 export interface TaskRunIo {
   signal?: AbortSignal;
-  onOutput?(text: string): void;
+  /** The steps' output; a returned promise pauses reading the step's pipes until it settles (backpressure). */
+  onOutput?(text: string): unknown;
   onProgress?(event: TaskProgress): void;
   /** Undo the finished steps when the run is cancelled too (default: no, a cancelled run can be resumed). */
   undoOnCancel?: boolean;
