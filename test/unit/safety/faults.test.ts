@@ -29,7 +29,7 @@ setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[4]));
 `;
 
 interface Listed {
-  items: Array<{ id: number; code: string; title: string; count: number }>;
+  issues: Array<{ id: number; code: string; title: string; count: number }>;
 }
 
 describe('safety: events are never lost (real processes, real SQLite files)', function () {
@@ -42,9 +42,9 @@ describe('safety: events are never lost (real processes, real SQLite files)', fu
   const issues = () => {
     const r = cli(root, 'errors', 'list', '--json');
     assert.equal(r.code, 0, r.stderr);
-    return (JSON.parse(r.stdout) as Listed).items;
+    return (JSON.parse(r.stdout) as Listed).issues;
   };
-  const countOf = (items: Listed['items'], code: string) => items.filter((i) => i.code === code).reduce((n, i) => n + i.count, 0);
+  const countOf = (items: Listed["issues"], code: string) => items.filter((i) => i.code === code).reduce((n, i) => n + i.count, 0);
   const release = () => {
     for (const pid of holders.splice(0)) {
       try {
