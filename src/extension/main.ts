@@ -71,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): ReboundApi {
       rules: config.rules(),
       retention: { ...config.get()?.config.retention, days: config.retentionDays() },
       healthThresholds: config.get()?.config.health,
+      limits: config.get()?.config.limits,
     }));
     const views = registerViews(context, session, config, log);
     ui = views.ui;

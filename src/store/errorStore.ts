@@ -5,6 +5,7 @@ import { EventEmitter, type Disposable, type Event } from '../engine/event';
 import { evaluateHealth, type HealthReport } from '../engine/health/evaluate';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../engine/health/thresholdsSchema';
 import { DEFAULT_ISSUE_POLICY, type IgnoreCondition, type IssuePolicy, type IssueTransition } from '../engine/issues/issueState';
+import type { LimitsConfig } from '../engine/issues/limitsSchema';
 import { DEFAULT_RETENTION, type RetentionConfig } from '../engine/issues/retentionSchema';
 import { addSecretValues, secretEnvValues } from '../engine/redact/values';
 import { openDatabase, type OpenOptions } from './database';
@@ -13,6 +14,7 @@ import { exportEvents, type ExportFormat } from './export';
 import { IssueRepository, type Issue, type IssueFilter, type IssuePage, type IssueSortKey, type PageRequest } from './issues';
 import type { Database } from './sqlite';
 import { StatsRepository, type Statistics } from './stats';
+import { EventBudget, SizeLimit, resolveLimits, type SizeTrim } from './limits';
 import { SpoolKeeper, type SpoolImport } from './spoolKeeper';
 
 /** What changed, so views refresh only what they show. */
@@ -33,6 +35,8 @@ export interface ErrorStoreOptions {
   /** A ready classifier (instead of `rules`). */
   classifier?: Classifier;
   retention?: RetentionConfig;
+  /** `limits` of config.json: database size, events per run, flood control across fingerprints (defaults in limitsSchema.ts). */
+  limits?: LimitsConfig;
   issuePolicy?: Partial<IssuePolicy>;
   healthThresholds?: HealthThresholds;
 }
@@ -59,6 +63,9 @@ export class ErrorStore implements Disposable {
   private lastRetention: number | undefined;
   /** Where events go when the database cannot take them, and how they come back (see spool.ts). */
   readonly spool: SpoolKeeper;
+  private readonly sizeLimit: SizeLimit;
+  /** What the size limit removed last (for health and tests). */
+  lastTrim: SizeTrim | undefined;
 
   /**
    * Opens (creating or upgrading) the database file and imports what was spooled for it; see
@@ -88,12 +95,15 @@ export class ErrorStore implements Disposable {
     this.issues = new IssueRepository(db, policy);
     this.stats = new StatsRepository(db);
     const classifier = options.classifier ?? createClassifier(options.rules ?? []);
+    const limits = resolveLimits(options.limits);
     this.events = new EventRepository(db, this.issues, {
       classifier,
       workspaceRoot: options.workspaceRoot,
       now: () => this.clock.now(),
       flood: { cap: this.retention.floodCap },
+      budget: new EventBudget(db, limits, this.retention.floodWindowMs),
     });
+    this.sizeLimit = new SizeLimit(db, limits.maxDatabaseMb * 1024 * 1024);
     this.spool = new SpoolKeeper(db, this.events, classifier, () => this.clock.now());
   }
 
@@ -108,6 +118,11 @@ export class ErrorStore implements Disposable {
    */
   recordBatch(inputs: readonly RecordInput[]): RecordResult[] {
     let results: RecordResult[];
+    // The file was deleted under us (`.rebound/` removed during a run): a write would land in the deleted file.
+    if (inputs.length > 0 && this.spool.fileGone()) {
+      const spooled = this.spool.spool(inputs, 'FILE_GONE');
+      if (spooled !== undefined) return spooled;
+    }
     try {
       results = this.events.recordBatch(inputs);
     } catch (err) {
@@ -118,6 +133,7 @@ export class ErrorStore implements Disposable {
     if (results.length > 0) {
       this.fire('recorded', [...new Set(results.map((r) => r.issueId))], results.flatMap((r) => r.transitions));
       this.retentionIfDue();
+      this.enforceSizeLimit();
     }
     if (this.spool.degraded) this.spool.recovered();
     if (this.spool.hasSpooled) this.importSpool();
@@ -130,8 +146,26 @@ export class ErrorStore implements Disposable {
    */
   importSpool(): SpoolImport {
     const r = this.spool.importAll();
-    if (r.imported > 0) this.fire('recorded', r.issueIds, []);
+    if (r.imported > 0) {
+      this.fire('recorded', r.issueIds, []);
+      this.enforceSizeLimit();
+    }
     return r;
+  }
+
+  /** Keeps the database under `limits.maxDatabaseMb` (see SizeLimit); a failure here never fails the recording. */
+  enforceSizeLimit(): SizeTrim | undefined {
+    try {
+      const trim = this.sizeLimit.enforce();
+      if (trim) {
+        this.lastTrim = trim;
+        this.fire('retention', [], []);
+      }
+      return trim;
+    } catch {
+      // Busy or full: the next recording tries again.
+      return undefined;
+    }
   }
 
   /** Retention runs by itself, at most once a day, after recording (the last run is kept in `meta`). */

@@ -7,6 +7,7 @@ import { healthComponentOf } from '../engine/health/evaluate';
 import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
 import { redact } from '../engine/redact/redact';
 import { clampPage, inList, likePattern, type IssueDescription, type IssueRepository, type PageRequest } from './issues';
+import { overflowDescription, type EventBudget } from './limits';
 import type { Database, Statement } from './sqlite';
 
 /** A failure to record. Everything is optional; what is missing is taken from `error`. */
@@ -167,8 +168,10 @@ const EVENT_COLUMNS = [
   'fingerprint', 'issue_id',
 ];
 
-/** Where issue_id goes in an event's values. */
+/** Where issue_id, fingerprint and run_id go in an event's values. */
 const ISSUE_ID = EVENT_COLUMNS.length - 1;
+const FINGERPRINT = EVENT_COLUMNS.indexOf('fingerprint');
+const RUN_ID = EVENT_COLUMNS.indexOf('run_id');
 
 const LIMITS = { message: 4000, details: 4000, stack: 16000, command: 2000 };
 
@@ -221,6 +224,8 @@ export interface RecorderOptions {
   workspaceRoot?: string;
   now: () => number;
   flood: FloodControl;
+  /** Flood control across fingerprints and per run (see limits.ts); none when absent. */
+  budget?: EventBudget;
 }
 
 /**
@@ -436,8 +441,11 @@ export class EventRepository {
     let last: Bucket | undefined;
     const results: RecordResult[] = new Array(prepared.length);
     const floodCap = this.options.flood.cap;
+    const budget = this.options.budget;
+    budget?.begin();
     for (let i = 0; i < prepared.length; i++) {
       const p = prepared[i];
+      if (budget !== undefined) this.overflowIfOverBudget(p, budget, touched);
       const fp = p.description.fingerprint;
       let t = touched.get(fp);
       const transitions: IssueTransition[] = [];
@@ -452,12 +460,13 @@ export class EventRepository {
         } else {
           const created = this.issues.next(undefined, p.time);
           const id = this.issues.create(p.description, created.state);
+          budget?.issueCreated(p.time);
           t = { id, state: created.state, description: p.description, previous: p.description, stored: 0, dropped: 0, lastEventId: null };
           transitions.push(...created.transitions);
         }
         touched.set(fp, t);
       }
-      const stored = t.state.windowCount <= floodCap;
+      const stored = t.state.windowCount <= floodCap && (budget === undefined || budget.admitEvent(p.time, p.values[RUN_ID] as string | null));
       let eventId: number | null = null;
       if (stored) {
         p.values[ISSUE_ID] = t.id;
@@ -479,8 +488,20 @@ export class EventRepository {
     }
     for (const t of touched.values()) this.issues.saveAfterEvents(t.id, t.description, t.state, t.stored, t.dropped, t.lastEventId, t.previous);
     for (const b of buckets.values()) this.bucket.run(b.hour, b.severity, b.category, b.component, b.count);
+    budget?.end();
     this.pending = { version, changes: this.totalChanges.get()!, touched };
     return results;
+  }
+
+  /**
+   * Flood control across fingerprints: a failure whose fingerprint has no issue yet, when the
+   * window's new issues are used up, is counted on its code's overflow issue instead.
+   */
+  private overflowIfOverBudget(p: Prepared, budget: EventBudget, touched: ReadonlyMap<string, unknown>): void {
+    const fp = p.description.fingerprint;
+    if (touched.has(fp) || this.issueCache.has(fp) || budget.allowNewIssue(p.time) || this.issues.stateByFingerprint(fp)) return;
+    p.description = overflowDescription(p.description, budget.newIssueLimit);
+    p.values[FINGERPRINT] = p.description.fingerprint;
   }
 
   /** After a commit: the states this batch wrote are what the database holds. */

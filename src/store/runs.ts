@@ -462,7 +462,7 @@ export class RunRepository {
       .transaction(() => {
         const info = this.db
           .prepare(`INSERT INTO recoveries (run_id, created_at, strategy, action, plan_json) VALUES (?, ?, ?, ?, ?)`)
-          .run(runId, now, strategy, action, JSON.stringify(plan ?? null));
+          .run(runId, now, strategy, action, redact(JSON.stringify(plan ?? null)));
         const recoveryId = Number(info.lastInsertRowid);
         this.append(runId, now, { entry: 'recovery', stepIndex: null, data: { recoveryId, strategy, action } });
         return recoveryId;
@@ -472,7 +472,7 @@ export class RunRepository {
   }
 
   endRecovery(id: number, outcome: 'succeeded' | 'failed', detail?: string): StoredRecovery {
-    this.db.prepare('UPDATE recoveries SET outcome = ?, ended_at = ?, detail = ? WHERE id = ?').run(outcome, this.now(), detail ?? null, id);
+    this.db.prepare('UPDATE recoveries SET outcome = ?, ended_at = ?, detail = ? WHERE id = ?').run(outcome, this.now(), detail === undefined ? null : redact(detail), id);
     const r = this.recovery(id);
     if (!r) throw new ValidationError(`Recovery ${id} does not exist`);
     return r;
@@ -515,7 +515,7 @@ export class RunRepository {
   private append(runId: string, time: number, e: JournalRecord): void {
     this.db
       .prepare('INSERT INTO journal (run_id, time, entry, step_idx, data_json) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, time, e.entry, e.stepIndex, e.data === undefined ? null : JSON.stringify(e.data));
+      .run(runId, time, e.entry, e.stepIndex, e.data === undefined ? null : redact(JSON.stringify(e.data)));
   }
 
   private runOf(r: RunRow): StoredRun {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { Classification, Classifier } from '../engine/classify/classifier';
 import type { ErrorContext } from '../engine/errors/types';
 import type { EventRepository, RecordInput, RecordResult } from './events';
@@ -35,12 +36,40 @@ export class SpoolKeeper {
   degraded = false;
   private busyTimeout: number | undefined;
 
+  /** The database file's identity when opened: a file deleted or replaced since is "gone". */
+  private readonly identity: { dev: number; ino: number } | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly events: EventRepository,
     private readonly classifier: Classifier,
     private readonly now: () => number,
-  ) {}
+  ) {
+    const file = this.file;
+    if (file !== undefined) {
+      try {
+        const st = statSync(file);
+        this.identity = { dev: st.dev, ino: st.ino };
+      } catch {
+        this.identity = undefined;
+      }
+    }
+  }
+
+  /**
+   * Whether the database file was deleted (or replaced) since it was opened, as when
+   * `.rebound/` is removed during a run: SQLite would go on writing into the deleted file.
+   */
+  fileGone(): boolean {
+    const file = this.file;
+    if (file === undefined || this.identity === undefined) return false;
+    try {
+      const st = statSync(file);
+      return st.ino !== this.identity.ino || st.dev !== this.identity.dev;
+    } catch {
+      return true;
+    }
+  }
 
   /** The database file, or undefined for an in-memory database (nothing to spool for). */
   get file(): string | undefined {
@@ -64,10 +93,17 @@ export class SpoolKeeper {
    * spool could not be written either: then the caller's error stands).
    */
   spoolIfUnavailable(inputs: readonly RecordInput[], err: unknown): RecordResult[] | undefined {
+    if (!isUnavailable(err)) return undefined;
+    const results = this.spool(inputs, sqliteCode(err) ?? 'SQLITE_CANTOPEN');
+    if (results !== undefined && isBusy(err)) this.shortenBusyWait();
+    return results;
+  }
+
+  /** Spools the batch (see spoolIfUnavailable); `reason` says why (a SQLite code, or FILE_GONE). */
+  spool(inputs: readonly RecordInput[], reason: string): RecordResult[] | undefined {
     const file = this.file;
-    if (file === undefined || !isUnavailable(err)) return undefined;
+    if (file === undefined) return undefined;
     const now = this.now();
-    const reason = sqliteCode(err) ?? 'SQLITE_CANTOPEN';
     const classified = inputs.map((input) => input.classification ?? this.classify(input));
     const entries: SpooledEvent[] = inputs.map((input, i) => ({
       id: `${now.toString(36)}-${randomBytes(8).toString('hex')}`,
@@ -82,7 +118,6 @@ export class SpoolKeeper {
     } catch {
       return undefined;
     }
-    if (isBusy(err)) this.shortenBusyWait();
     return classified.map((classification) => ({ eventId: null, issueId: 0, fingerprint: '', classification, transitions: [], stored: false, spooled: path }));
   }
 

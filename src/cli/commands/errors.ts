@@ -14,6 +14,7 @@ import { ErrorStore } from '../../store/errorStore';
 import type { EventFilter } from '../../store/events';
 import type { IssueFilter, IssueSortKey } from '../../store/issues';
 import { workspacePaths } from '../../store/location';
+import { spoolFiles } from '../../store/spool';
 import { writeWithBackpressure } from '../stdio';
 import { EXIT, UsageError, intFlag, stringFlag, table, type CliCommand, type CliContext } from '../command';
 
@@ -50,12 +51,14 @@ export function readErrorsConfig(cwd: string): ErrorsConfig {
 
 /**
  * The workspace's error store. When the database does not exist yet and `create` is false, an
- * empty in-memory store answers instead, so reading commands never create files.
+ * empty in-memory store answers instead, so reading commands never create files (unless events
+ * were spooled for it: they are imported into a new file).
  */
 export function openErrorStore(ctx: CliContext, create: boolean, config: ErrorsConfig = readErrorsConfig(ctx.cwd)): ErrorStore {
   const file = workspacePaths(ctx.cwd).db;
   const options = { workspaceRoot: ctx.cwd, rules: config.rules, retention: config.retention, healthThresholds: config.health };
-  const store = ErrorStore.open(!create && !existsSync(file) ? ':memory:' : file, options);
+  // Events spooled while the database was gone are brought in by creating it.
+  const store = ErrorStore.open(!create && !existsSync(file) && spoolFiles(file).length === 0 ? ':memory:' : file, options);
   for (const n of store.notices) ctx.out.error(`rebound: ${n}`);
   return store;
 }

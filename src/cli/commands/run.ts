@@ -96,6 +96,7 @@ export function reportOutcome(ctx: CliContext, r: TaskRunOutcome): void {
     if (r.problems.length > 20) ctx.out.error(`rebound:   … and ${r.problems.length - 20} more problems`);
   }
   if (r.issueId !== undefined) ctx.out.error(`rebound:   issue #${r.issueId} (rebound errors show ${r.issueId})`);
+  if (r.spooled !== undefined) ctx.out.error(`rebound:   the database could not take the failure; it was kept in ${safe(r.spooled)} and is added when Rebound next opens the database`);
   if (r.deadLetterId !== undefined) ctx.out.error(`rebound:   parked as dead letter #${r.deadLetterId} (rebound dlq retry ${r.deadLetterId})`);
 }
 

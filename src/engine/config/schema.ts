@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { rulesSchema } from '../classify/ruleSchema';
 import { healthThresholdsSchema } from '../health/thresholdsSchema';
+import { limitsSchema } from '../issues/limitsSchema';
 import { retentionSchema } from '../issues/retentionSchema';
 import { databasesSchema } from '../migrations/configSchema';
 import { breakerConfigSchema, retryPolicySchema } from '../resilience/configSchema';
@@ -91,6 +92,7 @@ export const configObjectSchema = z
     breakers: z.record(nameSchema('a breaker name'), breakerConfigSchema).optional().describe('Circuit breakers tasks can name in "breaker", by key.'),
     rules: rulesSchema.optional().describe('Classification rules for failures, tried in order before the built-in ones.'),
     retention: retentionSchema.optional().describe('How long events of resolved issues are kept, and flood control.'),
+    limits: limitsSchema.optional().describe('Limits of the error store: database size, events per run, flood control across fingerprints.'),
     health: healthThresholdsSchema.optional().describe('When a component counts as degraded or failing.'),
   })
   .describe('Rebound configuration: tasks, databases, circuit breakers, classification rules and retention.');

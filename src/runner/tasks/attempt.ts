@@ -3,6 +3,7 @@ import { CancelledError, ExecutionError, isCancelledError, isCircuitOpenError } 
 import { failureInfo, retryPolicyFromConfig, type AttemptRecord } from '../../engine/resilience';
 import type { TaskDefinition } from '../../engine/tasks';
 import type { StoredRun } from '../../store/runs';
+import { isUnavailable } from '../../store/storeFailure';
 import { runShell, type ShellRunResult } from '../process';
 import type { RunLease } from './lease';
 import { RUN_ID_ENV } from './owner';
@@ -11,8 +12,8 @@ import type { StepFailure, TaskProgress, TaskRunIo } from './types';
 
 /**
  * One step of a run, attempt after attempt: each through the user's shell behind the task's
- * retry policy and circuit breaker, each failure classified and recorded, the step's state
- * journaled.
+ * retry policy and circuit breaker, each failure classified and recorded (or spooled, when the
+ * database cannot take it: `spooled` is told the file), the step's state journaled.
  */
 export async function runStep(
   core: TaskRunnerCore,
@@ -24,6 +25,7 @@ export async function runStep(
   lease: RunLease,
   output: (text: string) => void,
   progress: (e: TaskProgress) => void,
+  spooled: (file: string) => void = () => undefined,
 ): Promise<{ ok: true; attempts: AttemptRecord[] } | { ok: false; attempts: AttemptRecord[]; failure: StepFailure } | 'lost'> {
   const runId = run.id;
   const task = def.name;
@@ -32,11 +34,18 @@ export async function runStep(
   const policy = retryPolicyFromConfig(def.retry, { clock: core.clock, random: core.random, component: task });
   const owner = { operation: task, runId, component: 'tasks' };
   const subscriptions = [
-    policy.onAttempt((a) => core.attempts.record(owner, a)),
+    policy.onAttempt((a) => {
+      try {
+        core.attempts.record(owner, a);
+      } catch (err) {
+        // Attempt statistics are not kept while the database is unavailable (the events are spooled).
+        if (!isUnavailable(err)) throw err;
+      }
+    }),
     policy.onRetry((e) => progress({ kind: 'retry-wait', task, runId, index, step: step.name, attempt: e.attempt, delayMs: e.delayMs })),
   ];
   /** Failures already recorded as events (each failed attempt), so the give-up does not record them twice. */
-  const recorded = new WeakMap<object, { classification: Classification; issueId: number; exitCode: number | null }>();
+  const recorded = new WeakMap<object, { classification: Classification; issueId: number | undefined; exitCode: number | null }>();
   /** The latest attempt's process: the retry policy gives up on a cancellation at once, the process tree dies after. */
   let inflight: Promise<ShellRunResult> | undefined;
   core.runs.transition(runId, index, { to: 'running' });
@@ -81,10 +90,12 @@ export async function runStep(
       ...(c.delayHintMs === undefined ? {} : { delayHintMs: c.delayHintMs }),
     };
     const rec = core.options.store.record({ message, output: r.tail, classification: c, context });
-    if (!lease.lost) core.runs.note(runId, 'attempt', index, { attempt, code: c.code, category: c.category, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, eventId: rec.eventId });
+    if (rec.spooled !== undefined) spooled(rec.spooled);
+    // While the database is unavailable (the event went to the spool) the journal note waits; the step's own transitions say whether the run can go on.
+    else if (!lease.lost) core.runs.note(runId, 'attempt', index, { attempt, code: c.code, category: c.category, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, eventId: rec.eventId });
     progress({ kind: 'attempt-failed', task, runId, index, step: step.name, attempt, code: c.code, category: c.category, message });
     const error = new ExecutionError(message, { code: c.code, category: c.category, severity: c.severity, retryable: c.retryable, guidance: c.guidance, context });
-    recorded.set(error, { classification: c, issueId: rec.issueId, exitCode: r.exitCode });
+    recorded.set(error, { classification: c, issueId: rec.spooled === undefined ? rec.issueId : undefined, exitCode: r.exitCode });
     throw error;
   };
 
@@ -106,6 +117,8 @@ export async function runStep(
     const error = result.error;
     const known = typeof error === 'object' && error !== null ? recorded.get(error) : undefined;
     const failure: StepFailure = { error, exitCode: known?.exitCode ?? null, classification: known?.classification, issueId: known?.issueId };
+    // The database failed under the step (not the step itself): that is the run's failure, not an event to record.
+    if (!known && isUnavailable(error)) throw error;
     if (!known && !isCancelledError(error) && !(io.signal?.aborted ?? false)) {
       // Refused by an open breaker (or failed before running): record it once.
       const info = failureInfo(error);
@@ -114,7 +127,8 @@ export async function runStep(
         : core.classifierFor(def).classify({ error, component: 'tasks', task });
       const rec = core.options.store.record({ error, classification: c, context: { component: 'tasks', task, step: step.name, runId, command: step.command } });
       failure.classification = c;
-      failure.issueId = rec.issueId;
+      if (rec.spooled === undefined) failure.issueId = rec.issueId;
+      else spooled(rec.spooled);
     }
     core.runs.transition(runId, index, {
       from: 'running',

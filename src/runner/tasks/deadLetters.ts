@@ -17,8 +17,9 @@ export async function retryDeadLetter(core: TaskRunnerCore, entry: DeadLetter, s
   const runId = typeof input.runId === 'string' ? input.runId : entry.runId;
   const run = runId ? core.runs.get(runId) : undefined;
   const opts: ExecOptions = { deadLetter: false, fallback: false, recovered: false, chain: [task] };
-  const result =
-    run && RESUMABLE.includes(run.state) ? await resumeRun(core, run, { signal }, opts) : await runTask(core, core.definition(task), { signal }, opts);
+  // The run is resumed only while the config still defines what it started with; else the task runs afresh as the config says now.
+  const resumable = run !== undefined && RESUMABLE.includes(run.state) && core.definitionOf(run) !== undefined;
+  const result = resumable ? await resumeRun(core, run, { signal }, opts) : await runTask(core, core.definition(task), { signal }, opts);
   if (result.ok) return result;
   if (result.cancelled) throw new CancelledError(`Re-running task "${task}" was cancelled`);
   const e = result.error;

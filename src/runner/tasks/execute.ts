@@ -3,6 +3,7 @@ import { failureInfo, type DeadLetter } from '../../engine/resilience';
 import { firstUnfinishedStep, type RunState, type TaskDefinition } from '../../engine/tasks';
 import { ValidationError, isCancelledError, isReboundError } from '../../engine/errors';
 import type { StoredRun } from '../../store/runs';
+import { describeStoreFailure } from '../../store/storeFailure';
 import { randomId } from '../migrations/identity';
 import { runStep } from './attempt';
 import { addDeadLetter, runFallback } from './fallback';
@@ -37,13 +38,15 @@ export async function resumeRun(core: TaskRunnerCore, run: StoredRun, io: TaskRu
       context: { task: run.name, runId: run.id },
     });
   }
+  // Only what .rebound/config.json says now runs: a changed or removed task is refused before the run is taken.
+  core.requireSameDefinition(run);
   core.claim(run, { reason: 'resume' }, io);
   return continueClaimed(core, run, io, opts);
 }
 
 /** Executes a run this runner has claimed, from its first unfinished step. */
 export function continueClaimed(core: TaskRunnerCore, run: StoredRun, io: TaskRunIo, opts: ExecOptions): Promise<TaskRunOutcome> {
-  const def = core.definitionOf(run) ?? core.definition(run.name);
+  const def = core.requireSameDefinition(run);
   return execute(core, core.runs.require(run.id), def, io, opts);
 }
 
@@ -78,7 +81,7 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
         progress({ kind: 'step-skipped', task, runId, index, step: step.name });
         continue;
       }
-      const r = await runStep(core, run, def, index, cwd, work, lease, output, progress);
+      const r = await runStep(core, run, def, index, cwd, work, lease, output, progress, (file) => (outcome.spooled = file));
       if (r === 'lost') return lostOutcome(core, outcome, lease);
       outcome.attempts = Math.max(outcome.attempts, r.attempts.length);
       if (r.ok) continue;
@@ -126,7 +129,8 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
     outcome.degraded = outcome.fallback?.ok === true;
     if (letter && outcome.degraded) {
       core.deadLetters.resolve(letter.id, `The fallback task "${outcome.fallback!.task}" did the work (run ${outcome.fallback!.runId})`);
-    } else if (letter) {
+    } else if (letter && !core.options.store.spool.fileGone()) {
+      // (A letter written after the database file was deleted went with it: none to name.)
       outcome.deadLetterId = letter.id;
     }
     outcome.ok = outcome.degraded;
@@ -139,7 +143,8 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
     } catch {
       // The store itself failed; the run is found interrupted once this process is gone.
     }
-    throw err;
+    // A database failure says which file, what to do, and where this run's failure events were kept.
+    throw describeStoreFailure(err, core.options.store.db.name, { spool: outcome.spooled ?? core.options.store.spool.written[0] });
   } finally {
     lease.dispose();
     const n = (core.active.get(task) ?? 1) - 1;

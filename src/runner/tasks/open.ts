@@ -18,7 +18,7 @@ export function openTaskRunner(root: string, options: Partial<Omit<TaskRunnerOpt
   const config = loadConfig(root);
   // An unknown task is bad usage: say so before the store is opened (or created).
   if (options.task !== undefined) requireTask(config.tasks, options.task);
-  const store = ErrorStore.open(workspacePaths(root).db, { workspaceRoot: root, rules: config.config.rules ?? [], retention: config.config.retention });
+  const store = ErrorStore.open(workspacePaths(root).db, { workspaceRoot: root, rules: config.config.rules ?? [], retention: config.config.retention, limits: config.config.limits });
   const runner = new TaskRunner({ ...options, root, store, tasks: () => config.tasks });
   return { runner, store, config, dispose: () => store.close() };
 }

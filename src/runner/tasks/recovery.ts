@@ -9,11 +9,13 @@ import { undoFinished } from './undo';
 export function runDetails(core: TaskRunnerCore, runId: string): RunDetails {
   const run = core.runs.require(runId);
   const journal = core.runs.journal(runId);
-  const def = core.definitionOf(run);
+  // The plans show the config's commands when it still defines what the run started with, else the run's redacted copy.
+  const def = core.definitionOf(run) ?? (run.definition as { steps?: Array<{ command?: string; undo?: string }> } | null) ?? undefined;
+  const definitionChanges = core.definitionChanges(run);
   const input = {
     id: run.id,
     name: run.name,
-    steps: run.steps.map((s) => ({ index: s.index, name: s.name, state: s.state, command: def?.steps[s.index]?.command, undo: def?.steps[s.index]?.undo })),
+    steps: run.steps.map((s) => ({ index: s.index, name: s.name, state: s.state, command: def?.steps?.[s.index]?.command, undo: def?.steps?.[s.index]?.undo })),
   };
   return {
     run,
@@ -22,6 +24,7 @@ export function runDetails(core: TaskRunnerCore, runId: string): RunDetails {
     consistency: checkJournal(run, journal),
     plans: { resume: planRecovery(input, 'resume'), rollback: planRecovery(input, 'rollback'), abandon: planRecovery(input, 'abandon') },
     interrupted: run.state === 'running' && core.interruptedReason(run) !== undefined,
+    definitionChanges,
   };
 }
 
@@ -41,6 +44,12 @@ export async function recover(core: TaskRunnerCore, runId: string, action: Recov
   }
   if (run.state !== 'running' && !RESUMABLE.includes(run.state)) {
     throw new RecoveryError(`Run ${runId} of "${run.name}" is ${run.state}; there is nothing to recover`, { context: { task: run.name, runId } });
+  }
+  // Resume runs the config's definition only, and only when it is what the run started with;
+  // rollback needs the task in the config (its undo commands). Refused before anything is recorded.
+  if (strategy !== 'skip' && strategy !== 'manual') {
+    if (action === 'resume') core.requireSameDefinition(run);
+    else if (action === 'rollback') core.rollbackDefinition(run);
   }
   const details = runDetails(core, runId);
   const plan = details.plans[action];
@@ -77,7 +86,7 @@ export async function recover(core: TaskRunnerCore, runId: string, action: Recov
         const done = core.runs.endRecovery(recovery.id, 'succeeded', detail);
         return { ...base, ok: true, message: strategy === 'manual' ? `Run ${runId} closed; the plan is recorded for you to carry out by hand.` : `Run ${runId} abandoned.`, recovery: done };
       }
-      const def = core.definitionOf(core.runs.require(runId)) ?? core.definition(run.name);
+      const def = core.rollbackDefinition(core.runs.require(runId));
       const { undone, cancelled } = await undoFinished(core, core.runs.require(runId), def, io, lease, lease.signal);
       if (lease.lost) {
         // Another process owns the run now: its state is theirs to write.

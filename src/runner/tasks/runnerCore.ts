@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { createClassifier, type Classifier } from '../../engine/classify';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../engine/clock';
 import { RecoveryError } from '../../engine/errors';
-import type { TaskDefinition } from '../../engine/tasks';
+import { definitionDifferences, definitionHash, type DefinitionDifference, type DisplayDefinition, type TaskDefinition } from '../../engine/tasks';
 import { AttemptRepository } from '../../store/attempts';
 import { BreakerRepository } from '../../store/breakers';
 import { DeadLetterRepository } from '../../store/deadLetters';
@@ -97,14 +97,63 @@ export class TaskRunnerCore {
     }
   }
 
-  /** The definition to continue a run with: the current one when its steps are the same, else the one the run started with. */
+  /**
+   * The definition to continue a run with: the config's own, and only when it executes exactly
+   * what the run started with (the same definition hash). Undefined otherwise: what the database
+   * holds of a run's definition is a redacted copy for display, never executed.
+   */
   definitionOf(run: StoredRun): TaskDefinition | undefined {
     const current = this.options.tasks().get(run.name);
-    const names = run.steps.map((s) => s.name);
-    if (current && current.steps.length === names.length && current.steps.every((s, i) => s.name === names[i])) return current;
-    const stored = run.definition as TaskDefinition | null;
-    if (stored && Array.isArray(stored.steps) && stored.steps.length === names.length) return stored;
-    return undefined;
+    if (!current || run.definitionHash === null) return undefined;
+    return definitionHash(current) === run.definitionHash ? current : undefined;
+  }
+
+  /** How the config's definition of a run's task differs from what the run started with (empty when it does not). */
+  definitionChanges(run: StoredRun): DefinitionDifference[] {
+    if (this.definitionOf(run)) return [];
+    return definitionDifferences(isDisplayDefinition(run.definition) ? run.definition : null, this.options.tasks().get(run.name));
+  }
+
+  /**
+   * Throws a RecoveryError showing the differences when a run cannot be resumed because
+   * .rebound/config.json no longer says what it started with (or the task is gone); rollback and
+   * abandon are offered instead.
+   */
+  requireSameDefinition(run: StoredRun): TaskDefinition {
+    const def = this.definitionOf(run);
+    if (def) return def;
+    const changes = this.definitionChanges(run);
+    const gone = changes.length === 1 && changes[0].path === 'task';
+    const lines = changes.slice(0, 20).map((c) => `  ${c.path}: ${shown(c.stored)} -> ${shown(c.current)}`);
+    if (changes.length > 20) lines.push(`  … and ${changes.length - 20} more`);
+    throw new RecoveryError(
+      `Run ${run.id} of "${run.name}" cannot be resumed: ${gone ? `.rebound/config.json no longer defines the task "${run.name}"` : `.rebound/config.json no longer defines what it started with`}, ` +
+        `and Rebound only runs what the config says now.\n${lines.join('\n')}\n` +
+        (gone
+          ? `Abandon it (rebound recovery execute ${run.id} --action abandon), or add the task back as it was and resume.`
+          : `Roll it back with the config's undo commands (rebound recovery execute ${run.id} --action rollback) or abandon it (--action abandon).`),
+      { code: 'RB-RECOVER-CHANGED', context: { task: run.name, runId: run.id } },
+    );
+  }
+
+  /**
+   * The definition a rollback runs: the config's task, each of the run's steps undone with the
+   * undo command the config gives the step of that name now (none when the config has no such
+   * step). Throws when the task is gone from the config: there is nothing to run, only abandon.
+   */
+  rollbackDefinition(run: StoredRun): TaskDefinition {
+    const same = this.definitionOf(run);
+    if (same) return same;
+    const current = this.options.tasks().get(run.name);
+    if (!current) this.requireSameDefinition(run);
+    const byName = new Map(current!.steps.map((s) => [s.name, s]));
+    return {
+      ...current!,
+      steps: run.steps.map((s) => {
+        const now = byName.get(s.name);
+        return now?.undo === undefined ? { name: s.name, command: now?.command ?? '' } : { name: s.name, command: now.command, undo: now.undo };
+      }),
+    };
   }
 
   interruptedReason(run: StoredRun): string | undefined {
@@ -129,4 +178,11 @@ export class TaskRunnerCore {
   cwdOf(def: TaskDefinition): string {
     return isAbsolute(def.cwd) ? def.cwd : resolve(this.options.root, def.cwd || '.');
   }
+}
+
+const shown = (v: string | undefined): string => (v === undefined ? '(none)' : JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v));
+
+/** Whether a stored run definition is the redacted copy runs keep (store v4). */
+function isDisplayDefinition(v: unknown): v is DisplayDefinition {
+  return typeof v === 'object' && v !== null && Array.isArray((v as DisplayDefinition).steps) && typeof (v as DisplayDefinition).name === 'string';
 }

@@ -1,7 +1,7 @@
 import type { Classification } from '../../engine/classify';
 import type { Clock, RandomSource } from '../../engine/clock';
 import { ConfigurationError } from '../../engine/errors';
-import type { Problem, RecoveryAction, RecoveryPlan, RecoveryStrategy, JournalCheck, RunState, TaskDefinition } from '../../engine/tasks';
+import type { DefinitionDifference, Problem, RecoveryAction, RecoveryPlan, RecoveryStrategy, JournalCheck, RunState, TaskDefinition } from '../../engine/tasks';
 import type { ErrorStore } from '../../store/errorStore';
 import type { RunOwner, StoredJournalEntry, StoredRecovery, StoredRun } from '../../store/runs';
 
@@ -54,6 +54,11 @@ export interface TaskRunOutcome {
    * did the work (`degraded`), the entry was resolved naming the fallback run and this is unset.
    */
   deadLetterId?: number;
+  /**
+   * The database could not take this run's failure events (busy, full, read-only, deleted): they
+   * are in this spool file and are added when Rebound next opens the database; `issueId` is unset.
+   */
+  spooled?: string;
   /** The step that failed. */
   failedStep?: { index: number; name: string };
   /** Steps whose undo command ran, in the order they ran, with how it went. */
@@ -105,6 +110,11 @@ export interface RunDetails {
   /** The plan each action would follow now. */
   plans: Record<RecoveryAction, RecoveryPlan>;
   interrupted: boolean;
+  /**
+   * How .rebound/config.json differs from what the run started with (empty when it does not):
+   * then resume is refused and rollback (with the config's undo commands) or abandon offered.
+   */
+  definitionChanges: DefinitionDifference[];
 }
 
 export interface TaskRunnerOptions {
