@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Database as DatabaseType, DatabaseConstructor, DriverName, Statement as StatementType } from './driver';
 import { NodeSqliteDatabase, type NodeSqliteModule } from './nodeSqlite';
 
@@ -61,9 +63,31 @@ function firstLine(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
+/**
+ * better-sqlite3 from node_modules (the CLI, a development checkout), else from the `native/` folder
+ * of a platform-specific VSIX (its JavaScript, and the binary built for that VS Code passed as
+ * nativeBinding).
+ */
+function requireBetterSqlite(): DatabaseConstructor {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('better-sqlite3') as DatabaseConstructor;
+  } catch (err) {
+    const native = join(__dirname, '..', 'native');
+    const binary = join(native, 'better_sqlite3.node');
+    if (!existsSync(binary)) throw err;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Base = require(join(native, 'better-sqlite3')) as new (file: string, options?: object) => Database;
+    return class extends Base {
+      constructor(file: string, options: object = {}) {
+        super(file, { ...options, nativeBinding: binary });
+      }
+    } as unknown as DatabaseConstructor;
+  }
+}
+
 function loadBetterSqlite(): { ctor: DatabaseConstructor; version: string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ctor = require('better-sqlite3') as DatabaseConstructor;
+  const ctor = requireBetterSqlite();
   // A wrong-ABI binary only fails when the first connection opens: open one now.
   const probe = new ctor(':memory:');
   try {

@@ -21,6 +21,11 @@ export interface VscodeFlavor {
   node?: string;
   /** The SQLite driver Rebound must end up with there (the integration suite checks it). */
   expectDriver: 'better-sqlite3' | 'node:sqlite';
+  /**
+   * Install Rebound's universal VSIX (and a test-runner extension) instead of loading this checkout
+   * as an extension under development: newer web clients ignore extensionDevelopmentPath.
+   */
+  install?: boolean;
 }
 
 /** The minimum engines.vscode, on the harness's own Node 20: better-sqlite3 loads there. */
@@ -29,7 +34,7 @@ export const OLDEST: VscodeFlavor = { name: VSCODE_VERSION, codeServer: CODE_SER
  * The newest code-server that installs here (`npm view code-server versions`), on the Node 24 it
  * requires: Rebound's better-sqlite3 (built for Node 20) cannot load there, so node:sqlite runs.
  */
-export const NEWEST: VscodeFlavor = { name: '1.139.1', codeServer: '4.139.1', vscode: '1.139.1', node: NODE24_VERSION, expectDriver: 'node:sqlite' };
+export const NEWEST: VscodeFlavor = { name: '1.139.1', codeServer: '4.139.1', vscode: '1.139.1', node: NODE24_VERSION, expectDriver: 'node:sqlite', install: true };
 export const FLAVORS: readonly VscodeFlavor[] = [OLDEST, NEWEST];
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
+import { installedExtensions } from './installed';
 import { OLDEST, startCodeServer, VSCODE_VERSION, type VscodeFlavor } from './codeServer';
 import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
@@ -48,7 +49,15 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
 }
 
 async function runCodeServer(workspace: string, testsPath: string, env: Record<string, string>, profile: IntegrationProfile, flavor: VscodeFlavor) {
-  const server = await startCodeServer({ workspace, env, flavor, workspaceTrust: profile.workspaceTrust, settings: profile.settings });
+  const installed = flavor.install ? await installedExtensions() : undefined;
+  const server = await startCodeServer({
+    workspace,
+    env: installed ? { ...env, REBOUND_TEST_INDEX: testsPath } : env,
+    flavor,
+    workspaceTrust: profile.workspaceTrust,
+    settings: profile.settings,
+    installExtensions: installed ? [installed.rebound, installed.runner] : undefined,
+  });
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
@@ -67,17 +76,28 @@ async function runCodeServer(workspace: string, testsPath: string, env: Record<s
       ['extensionDevelopmentPath', remote(ROOT)],
       ['extensionTestsPath', remote(testsPath)],
     ];
-    const url = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    // Installed: the test-runner extension starts the tests and they write the results file.
+    const url = installed
+      ? `${server.url}/?folder=${encodeURIComponent(workspace)}`
+      : `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url);
     let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the integration run did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     });
+    const written = new Promise<number>((resolve) => {
+      if (!installed) return;
+      poll = setInterval(() => {
+        if (existsSync(env.REBOUND_TEST_RESULTS)) resolve(0);
+      }, 500);
+    });
     try {
-      const code = await Promise.race([exited, timeout]);
-      process.stdout.write(`  (VS Code ${flavor.vscode} via code-server ${flavor.codeServer} on Node ${flavor.node ?? process.versions.node}: the test run exited with ${code})\n`);
+      const code = await Promise.race([exited, written, timeout]);
+      process.stdout.write(`  (VS Code ${flavor.vscode} via code-server ${flavor.codeServer} on Node ${flavor.node ?? process.versions.node}${installed ? ', Rebound installed from its universal VSIX' : ''}: the test run exited with ${code})\n`);
     } finally {
       clearTimeout(timer);
+      clearInterval(poll);
     }
   } catch (err) {
     process.stdout.write(`  --- code-server log (tail) ---\n${server.log().slice(-4000)}\n`);

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
 import { OLDEST, startCodeServer, type VscodeFlavor } from './codeServer';
+import { installedExtensions } from './installed';
 import { findFiles, runMocha } from './mochaPhase';
 import type { PhaseResult } from './phase';
 import { ROOT, copyWorkspace } from './workspace';
@@ -14,7 +15,9 @@ import type Mocha from 'mocha';
 export async function runUi(flavor: VscodeFlavor = OLDEST): Promise<PhaseResult> {
   const workspace = copyWorkspace('demo');
   seedDemoStore(workspace);
-  const server = await startCodeServer({ workspace, flavor });
+  // A VS Code whose web client ignores extensionDevelopmentPath gets the universal VSIX installed.
+  const installed = flavor.install ? await installedExtensions() : undefined;
+  const server = await startCodeServer({ workspace, flavor, installExtensions: installed ? [installed.rebound] : undefined });
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -28,7 +31,9 @@ export async function runUi(flavor: VscodeFlavor = OLDEST): Promise<PhaseResult>
     writeFileSync(consoleLog, '');
     page.on('console', (msg) => appendFileSync(consoleLog, `${new Date().toISOString()} ${msg.type()} ${msg.text()}\n`));
     const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]];
-    const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const workbenchUrl = installed
+      ? `${server.url}/?folder=${encodeURIComponent(workspace)}`
+      : `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     setSession({ server, browser, page, workspace, workbenchUrl, resultsDir });
     // A failed test leaves a screenshot of the workbench as it was, next to the others.
     const rootHooks = {

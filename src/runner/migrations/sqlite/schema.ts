@@ -28,7 +28,7 @@ export class SqliteSchema implements MigrationSchema {
 
   schemaHash(): string {
     if (!this.conn.exists()) return schemaHash([], { exclude: (n) => this.conn.own.has(n) });
-    const keys = this.conn.cached(`SELECT ${KEY_COLUMNS} FROM sqlite_master`).pluck().all() as string[];
+    const keys = (this.conn.cached(`SELECT ${KEY_COLUMNS} FROM sqlite_master`).raw().all() as string[][]).map((k) => k.join('\u0000'));
     return schemaHashOfKeys(keys, { exclude: (n) => this.conn.own.has(n), cache: this.canonicalCache });
   }
 
@@ -36,7 +36,7 @@ export class SqliteSchema implements MigrationSchema {
   startTracking(): string {
     const hasher = new SchemaHasher({ exclude: (n) => this.conn.own.has(n), cache: this.canonicalCache });
     this.tracker = { sv: this.conn.db.pragma('schema_version', { simple: true }) as number, hasher, rows: new Map(), byTable: new Map(), maxRowid: 0, incremental: false };
-    for (const row of this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as RawRow[]) this.track(row);
+    for (const row of this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master`).raw().all() as SelectedRow[]) this.track(rawRow(row));
     return hasher.hex();
   }
 
@@ -83,7 +83,8 @@ export class SqliteSchema implements MigrationSchema {
     for (const name of effect.altered) {
       const r = t.rows.get(name);
       if (!r) continue;
-      const row = this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid = ?`).raw().get(r.rowid) as RawRow | undefined;
+      const selected = this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid = ?`).raw().get(r.rowid) as SelectedRow | undefined;
+      const row = selected && rawRow(selected);
       if (row && row[2] === name) this.track(row);
       else return this.startTracking();
     }
@@ -93,8 +94,8 @@ export class SqliteSchema implements MigrationSchema {
         for (const r of t.rows.values()) if (r.rowid > t.maxRowid) t.maxRowid = r.rowid;
       }
       const max = t.maxRowid;
-      for (const row of this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid > ?`).raw().all(max) as RawRow[]) {
-        this.track(row);
+      for (const row of this.conn.cached(`SELECT rowid, ${KEY_COLUMNS}, lower(name), lower(tbl_name) FROM sqlite_master WHERE rowid > ?`).raw().all(max) as SelectedRow[]) {
+        this.track(rawRow(row));
       }
     }
     t.sv = sv;
@@ -116,9 +117,16 @@ export class SqliteSchema implements MigrationSchema {
   }
 }
 
-const KEY_COLUMNS = "type || char(0) || name || char(0) || tbl_name || char(0) || coalesce(sql, '')";
+// An object's key is these four joined by NUL, joined here rather than in SQL: node:sqlite reads
+// TEXT only up to its first NUL, so a key built with char(0) would come back cut short.
+const KEY_COLUMNS = "type, name, tbl_name, coalesce(sql, '')";
 
 type RawRow = [number, string, string, string];
+type SelectedRow = [number, string, string, string, string, string, string];
+
+function rawRow([rowid, type, name, table, sql, lowerName, lowerTable]: SelectedRow): RawRow {
+  return [rowid, `${type}\u0000${name}\u0000${table}\u0000${sql}`, lowerName, lowerTable];
+}
 interface TrackedRow {
   key: string;
   table: string;
