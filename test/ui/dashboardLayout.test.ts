@@ -1,0 +1,125 @@
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { session } from './session';
+import { eventually, webviewFrame } from './frames';
+import { openWorkbench, runCommand, screenshot } from './workbench';
+
+const FULL = { width: 1400, height: 900 };
+
+/** Picks a colour theme by its exact name through "Preferences: Color Theme". */
+async function colorTheme(name: string): Promise<void> {
+  const { page } = session();
+  await runCommand('Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[+]/g, '\\+')}$`) }) }).first();
+  await row.click();
+  await input.waitFor({ state: 'hidden' });
+}
+
+/** The dashboard's rendered colour of a legend swatch, as [r, g, b]. */
+async function swatch(d: Frame, cls: string): Promise<number[]> {
+  const c = String(await d.locator(`.legend .swatch.${cls}`).first().evaluate('(e) => getComputedStyle(e).backgroundColor'));
+  return (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+}
+
+const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+async function openDashboard(): Promise<{ frame: Frame; ms: number }> {
+  const started = Date.now();
+  await runCommand('Rebound: Open Dashboard');
+  const frame = await webviewFrame('.kpis .kpi .value');
+  await frame.locator('vscode-data-grid-row[row-type="default"]').first().waitFor({ timeout: 30_000 });
+  return { frame, ms: Date.now() - started };
+}
+
+describe('Dashboard layout, colours and focus', function () {
+  this.timeout(240_000);
+  const timings: number[] = [];
+
+  before(async () => {
+    await openWorkbench();
+    await runCommand('View: Close All Editors');
+  });
+
+  after(async () => {
+    await session().page.setViewportSize(FULL);
+    await colorTheme('Dark Modern').catch(() => undefined);
+    writeFileSync(join(session().resultsDir, 'dashboard-timing.json'), JSON.stringify({ opensMs: timings }, null, 2));
+  });
+
+  it('opens, and opens again, measured from the command to the first drawn row', async () => {
+    const first = await openDashboard();
+    timings.push(first.ms);
+    await runCommand('View: Close All Editors');
+    const second = await openDashboard();
+    timings.push(second.ms);
+    console.log(`      dashboard opened in ${first.ms} ms, then again in ${second.ms} ms`);
+  });
+
+  it('counts open issues (not events) by category', async () => {
+    const d = await webviewFrame('.kpis .kpi .value');
+    const open = Number(await d.locator('[data-kpi="open-issues"] .value').textContent());
+    const label = (await d.locator('figure', { hasText: 'Open issues by category' }).locator('svg').getAttribute('aria-label')) ?? '';
+    const counts = [...label.matchAll(/(transient|permanent|system|business|unknown) (\d+)/g)].map((m) => Number(m[2]));
+    assert.equal(counts.reduce((a, b) => a + b, 0), open, `the categories add up to the open issues (${label})`);
+  });
+
+  it('fits 500 px: no sideways scrolling and the Issue column keeps its words', async () => {
+    const { page } = session();
+    await runCommand('View: Close Primary Side Bar').catch(() => undefined);
+    const iframe = page.locator('iframe.webview.ready').first();
+    await page.setViewportSize(FULL);
+    const full = (await iframe.boundingBox())!;
+    await page.setViewportSize({ width: Math.round(FULL.width - (full.width - 500)), height: FULL.height });
+    const d = await webviewFrame('.kpis .kpi .value');
+    await eventually(async () => Math.abs(((await iframe.boundingBox())?.width ?? 0) - 500) <= 4, 'the dashboard is 500 px wide');
+    await eventually(async () => (await d.locator('vscode-data-grid-row[row-type="default"]').first().locator('vscode-data-grid-cell').count()) === 3, 'three columns at 500 px');
+    const overflow = Number(await d.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+    const title = d.locator('vscode-data-grid-row[row-type="default"]').first().locator('vscode-data-grid-cell').first();
+    const box = (await title.boundingBox())!;
+    assert.ok(box.width >= 120, `the Issue column is ${box.width} px wide`);
+    await screenshot('dashboard-500px');
+    await page.setViewportSize(FULL);
+    await eventually(async () => (await d.locator('vscode-data-grid-row[row-type="default"]').first().locator('vscode-data-grid-cell').count()) === 6, 'six columns at full width');
+    await screenshot('dashboard-full-width');
+  });
+
+  it('draws MEDIUM and HIGH in clearly different colours in Light+, and shows a focus ring on the grid', async () => {
+    await colorTheme('Light+');
+    const d = await webviewFrame('.kpis .kpi .value');
+    await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-light')")) === true, 'the page is in the light theme');
+    const medium = await swatch(d, 'sev-medium');
+    const high = await swatch(d, 'sev-high');
+    assert.ok(distance(medium, high) > 120, `MEDIUM ${medium} and HIGH ${high} are too close`);
+    const cell = d.locator('vscode-data-grid-row[row-type="default"]').first().locator('vscode-data-grid-cell').first();
+    await cell.click();
+    await session().page.keyboard.press('ArrowDown');
+    await session().page.keyboard.press('ArrowUp');
+    const ring = (await d.evaluate(`(() => {
+      const a = document.activeElement;
+      const f = (a && a.closest && a.closest('vscode-data-grid-cell')) || document.querySelector('vscode-data-grid-cell:focus');
+      if (!f) return undefined;
+      const s = getComputedStyle(f);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    })()`)) as { style: string; width: number } | undefined;
+    assert.ok(ring && ring.style === 'solid' && ring.width >= 1, `a visible focus ring on the focused cell: ${JSON.stringify(ring)}`);
+    await screenshot('dashboard-light');
+  });
+
+  it('is readable in High Contrast and the default dark theme', async () => {
+    await colorTheme('Dark High Contrast');
+    const d = await webviewFrame('.kpis .kpi .value');
+    await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-high-contrast')")) === true, 'the page is in high contrast');
+    await screenshot('dashboard-high-contrast');
+    await colorTheme('Dark Modern');
+    await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-dark')")) === true, 'the page is dark');
+    const medium = await swatch(d, 'sev-medium');
+    const high = await swatch(d, 'sev-high');
+    assert.ok(distance(medium, high) > 120, `MEDIUM ${medium} and HIGH ${high} are too close in the dark theme`);
+    await screenshot('dashboard-dark');
+  });
+});
