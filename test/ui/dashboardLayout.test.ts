@@ -13,9 +13,11 @@ async function colorTheme(name: string): Promise<void> {
   const { page } = session();
   await runCommand('Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
-  await input.fill(name);
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[+]/g, '\\+')}$`) }) }).first();
+  await row.waitFor({ state: 'visible' });
   await row.click();
+  // A click previews the theme in some versions; Enter accepts the focused one.
+  if (await input.isVisible()) await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
 }
 
@@ -27,17 +29,26 @@ async function swatch(d: Frame, cls: string): Promise<number[]> {
 
 const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
-async function openDashboard(): Promise<{ frame: Frame; ms: number }> {
+/**
+ * Opens the dashboard and times it: from the palette pick to KPIs and the first grid row, and the
+ * page's own share (from the moment the page requested its script, i.e. the workbench had made the
+ * webview and loaded our HTML, to the same point), as the views bench measures it.
+ */
+async function openDashboard(): Promise<{ frame: Frame; ms: number; pageMs: number | undefined }> {
   const started = Date.now();
   await runCommand('Rebound: Open Dashboard');
   const frame = await webviewFrame('.kpis .kpi .value');
   await frame.locator('vscode-data-grid-row[row-type="default"]').first().waitFor({ timeout: 30_000 });
-  return { frame, ms: Date.now() - started };
+  const end = Date.now();
+  const requested = Number(
+    await frame.evaluate(`(() => { const e = performance.getEntriesByType('resource').find((r) => /\\/webview\\.js(\\?|$)/.test(r.name)); return e ? performance.timeOrigin + e.startTime : NaN; })()`),
+  );
+  return { frame, ms: end - started, pageMs: Number.isFinite(requested) ? Math.round(end - requested) : undefined };
 }
 
 describe('Dashboard layout, colours and focus', function () {
   this.timeout(240_000);
-  const timings: number[] = [];
+  const timings: Array<{ ms: number; pageMs: number | undefined }> = [];
 
   before(async () => {
     await openWorkbench();
@@ -51,12 +62,12 @@ describe('Dashboard layout, colours and focus', function () {
   });
 
   it('opens, and opens again, measured from the command to the first drawn row', async () => {
-    const first = await openDashboard();
-    timings.push(first.ms);
-    await runCommand('View: Close All Editors');
-    const second = await openDashboard();
-    timings.push(second.ms);
-    console.log(`      dashboard opened in ${first.ms} ms, then again in ${second.ms} ms`);
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await runCommand('View: Close All Editors');
+      const { ms, pageMs } = await openDashboard();
+      timings.push({ ms, pageMs });
+    }
+    console.log(`      dashboard opens (palette pick to rows drawn / the page's own share): ${timings.map((t) => `${t.ms} / ${t.pageMs ?? '?'} ms`).join(', ')}`);
   });
 
   it('counts open issues (not events) by category', async () => {
@@ -83,6 +94,8 @@ describe('Dashboard layout, colours and focus', function () {
     const box = (await title.boundingBox())!;
     assert.ok(box.width >= 120, `the Issue column is ${box.width} px wide`);
     await screenshot('dashboard-500px');
+    await title.scrollIntoViewIfNeeded();
+    await screenshot('dashboard-500px-issues');
     await page.setViewportSize(FULL);
     await eventually(async () => (await d.locator('vscode-data-grid-row[row-type="default"]').first().locator('vscode-data-grid-cell').count()) === 6, 'six columns at full width');
     await screenshot('dashboard-full-width');

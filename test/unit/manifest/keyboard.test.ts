@@ -58,6 +58,14 @@ describe('package.json: every Rebound view action works from the keyboard', () =
     }
   });
 
+  it('hands row commands the focused row (the workbench\'s view context, which the extension host turns into the element)', () => {
+    const rowCommands = new Set(inline.map((i) => i.command));
+    for (const k of manifest.contributes.keybindings.filter((x) => rowCommands.has(x.command))) {
+      const view = /focusedView == (\S+)/.exec(k.when ?? '')?.[1];
+      assert.deepEqual((k as Keybinding & { args?: unknown }).args, { $treeViewId: view, $focusedTreeItem: true }, `${k.command} (${k.key})`);
+    }
+  });
+
   it('binds each inline action of the Errors, Dead Letters, Tasks, Migrations and Health rows to a key', () => {
     const bound = new Set(manifest.contributes.keybindings.map((k) => k.command));
     const unbound = [...new Set(inline.map((i) => i.command))].filter((c) => !bound.has(c));
