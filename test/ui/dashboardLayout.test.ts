@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { session } from './session';
@@ -8,17 +8,16 @@ import { openWorkbench, runCommand, screenshot } from './workbench';
 
 const FULL = { width: 1400, height: 900 };
 
-/** Picks a colour theme by its exact name through "Preferences: Color Theme". */
-async function colorTheme(name: string): Promise<void> {
-  const { page } = session();
-  await runCommand('Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[+]/g, '\\+')}$`) }) }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
-  // A click previews the theme in some versions; Enter accepts the focused one.
-  if (await input.isVisible()) await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden' });
+/**
+ * Switches the workbench's colour theme through the user settings file (what "Preferences: Color
+ * Theme" writes; the workbench watches the file and applies it live). The theme picker itself
+ * did not accept a pick in this headless workbench.
+ */
+function colorTheme(id: 'Default Light+' | 'Default High Contrast' | 'Default Dark Modern'): void {
+  const file = join(session().server.userDataDir, 'User', 'settings.json');
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  settings['workbench.colorTheme'] = id;
+  writeFileSync(file, JSON.stringify(settings, null, 2));
 }
 
 /** The dashboard's rendered colour of a legend swatch, as [r, g, b]. */
@@ -57,7 +56,7 @@ describe('Dashboard layout, colours and focus', function () {
 
   after(async () => {
     await session().page.setViewportSize(FULL);
-    await colorTheme('Dark Modern').catch(() => undefined);
+    colorTheme('Default Dark Modern');
     writeFileSync(join(session().resultsDir, 'dashboard-timing.json'), JSON.stringify({ opensMs: timings }, null, 2));
   });
 
@@ -102,7 +101,7 @@ describe('Dashboard layout, colours and focus', function () {
   });
 
   it('draws MEDIUM and HIGH in clearly different colours in Light+, and shows a focus ring on the grid', async () => {
-    await colorTheme('Light+');
+    colorTheme('Default Light+');
     const d = await webviewFrame('.kpis .kpi .value');
     await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-light')")) === true, 'the page is in the light theme');
     const medium = await swatch(d, 'sev-medium');
@@ -124,11 +123,11 @@ describe('Dashboard layout, colours and focus', function () {
   });
 
   it('is readable in High Contrast and the default dark theme', async () => {
-    await colorTheme('Dark High Contrast');
+    colorTheme('Default High Contrast');
     const d = await webviewFrame('.kpis .kpi .value');
     await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-high-contrast')")) === true, 'the page is in high contrast');
     await screenshot('dashboard-high-contrast');
-    await colorTheme('Dark Modern');
+    colorTheme('Default Dark Modern');
     await eventually(async () => (await d.evaluate("document.body.classList.contains('vscode-dark')")) === true, 'the page is dark');
     const medium = await swatch(d, 'sev-medium');
     const high = await swatch(d, 'sev-high');

@@ -64,6 +64,8 @@ describe('Issue page (Errors view and dashboard)', function () {
   });
 
   it('shows guidance read-only in one reused tab, never a dirty Untitled document', async () => {
+    // Back to the issue tab (the source file took the focus), then its "Open Guidance".
+    await session().page.locator('.tabs-container .tab', { hasText: 'Issue:' }).first().click();
     const page = await webviewFrame('.issue-page .headline');
     await page.locator('[data-action="guidance"]').click();
     await eventually(async () => (await tabs('Rebound Guidance')).length === 1, 'the guidance tab opens');
