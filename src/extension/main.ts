@@ -15,7 +15,7 @@ import { registerMigrationCommands } from './migrations/commands';
 import { MigrationsService } from './migrations/service';
 import { MigrationsTreeProvider } from './migrations/tree';
 import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
-import { TaskCoordinator } from './tasks/coordinator';
+import { TaskCoordinator, type NotificationsSetting } from './tasks/coordinator';
 import { ReboundTaskProvider, TASK_TYPE } from './tasks/provider';
 import { EditorTaskRunner } from './tasks/runnerFacade';
 import { handleInterrupted, registerTaskCommands, runTaskInTerminal, type RecoveryStrategySetting } from './tasks/commands';
@@ -25,7 +25,7 @@ import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
 import { DeadLettersTreeProvider } from './views/deadLettersTree';
 import { errorsModel, toIssueDetail } from './views/errorsModel';
-import { ErrorsTreeProvider, type ErrorsNode, type GroupBy } from './views/errorsTree';
+import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './views/errorsTree';
 import { HealthTreeProvider, type HealthNode } from './views/healthTree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
@@ -86,7 +86,8 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     const h = session.store();
     return h ? errorsModel(h) : undefined;
   });
-  errors.groupBy = vscode.workspace.getConfiguration('rebound', session.folder).get<GroupBy>('errors.groupBy', 'status');
+  const savedGroupBy = context.workspaceState.get<unknown>(GROUP_BY_KEY);
+  errors.groupBy = isGroupBy(savedGroupBy) ? savedGroupBy : 'status';
   const deadLetters = new DeadLettersTreeProvider(() => session.store()?.deadLetters);
   const health = new HealthTreeProvider(() => {
     const h = session.store();
@@ -124,7 +125,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const guidanceDocs = new GuidanceDocuments(() => config.guidance());
   const taskDiagnostics = new TaskDiagnostics(diagnosticsOn);
   const runner = new EditorTaskRunner(session, config);
-  const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log);
+  const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log, () => notificationsSetting(session.folder));
   const taskProvider = new ReboundTaskProvider(session.folder, () => runner, coordinator);
   const tasks = new TasksTreeProvider(() => runner, coordinator);
   const tasksView = vscode.window.createTreeView('rebound.tasks', { treeDataProvider: tasks });
@@ -160,13 +161,16 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     if (!h) {
       statusBar.update(undefined);
       errorsView.badge = undefined;
-      deadLettersView.badge = undefined;
+      deadLettersView.description = undefined;
       return;
     }
     const open = h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0);
     const dead = deadLetters.pendingCount();
     errorsView.badge = open ? { value: open, tooltip: `${open} unresolved issue(s)` } : undefined;
-    deadLettersView.badge = dead ? { value: dead, tooltip: `${dead} dead letter(s) waiting for review` } : undefined;
+    // The container's badge is the sum of its views' badges: only the Errors view has one, so each
+    // open issue counts once (its dead letter is the same failure); the Dead Letters view says its count.
+    deadLettersView.badge = undefined;
+    deadLettersView.description = dead ? `${dead} waiting` : undefined;
     const report = h.errors.health();
     const breakers = h.breakers.countByState();
     statusBar.update({
@@ -188,7 +192,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       void handleInterrupted(
         () => runner,
         (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
-        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), settings.get<string>('notifications', 'actionable'), log).finally(refresh);
+        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log).finally(refresh);
     }
   }, 1500);
 
@@ -260,6 +264,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     ...registerErrorCommands({
       session,
       tree: errors,
+      viewState: context.workspaceState,
       guidance: () => config.guidance(),
       showGuidance: (code) => guidanceDocs.show(code),
       // Retrying an issue re-runs what failed: its task in a terminal, or its database's pending migrations.
@@ -272,6 +277,12 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     ...registerResilienceCommands(session, log),
   ];
   return { ui, disposables };
+}
+
+/** `rebound.notifications` (`none`, the value of earlier versions, reads as `off`). */
+function notificationsSetting(folder: vscode.WorkspaceFolder): NotificationsSetting {
+  const v = vscode.workspace.getConfiguration('rebound', folder).get<string>('notifications', 'failures');
+  return v === 'off' || v === 'none' ? 'off' : v === 'all' ? 'all' : 'failures';
 }
 
 export function deactivate(): void {

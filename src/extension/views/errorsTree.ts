@@ -2,7 +2,14 @@ import * as vscode from 'vscode';
 import type { Category, IssueRow, IssueStatus, Severity } from '../../shared/protocol';
 import { SafeMarkdown, ago } from './markdown';
 
-export type GroupBy = 'status' | 'component' | 'category' | 'task';
+export const GROUP_BY = ['status', 'component', 'category', 'task'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+/** The workspace-state key of the Errors view's grouping (view state, not a setting). */
+export const GROUP_BY_KEY = 'rebound.errors.groupBy';
+
+export function isGroupBy(v: unknown): v is GroupBy {
+  return typeof v === 'string' && (GROUP_BY as readonly string[]).includes(v);
+}
 
 export interface IssueDetail extends IssueRow {
   culprit: string | null;
@@ -73,6 +80,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
   }
 
   setGroupBy(by: GroupBy): void {
+    if (!isGroupBy(by)) throw new Error(`Unknown grouping: ${String(by)}`);
     this.groupBy = by;
     this.refresh();
   }
@@ -113,8 +121,9 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
   getTreeItem(node: ErrorsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'group': {
-        const label = node.key ?? `(no ${node.by})`;
-        const item = new vscode.TreeItem(capitalise(label), node.by === 'status' && node.key !== 'unresolved' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        // Statuses and categories are Rebound's words; task and component names are the user's and keep their case.
+        const label = node.key === null ? `(no ${node.by})` : node.by === 'status' || node.by === 'category' ? capitalise(node.key) : node.key;
+        const item = new vscode.TreeItem(label, node.by === 'status' && node.key !== 'unresolved' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.by}:${node.key}`;
         item.description = `${node.count}`;
         item.contextValue = 'rebound.group';

@@ -76,7 +76,7 @@ describe('Errors view, dead letters, health and status bar on a seeded store', (
     await vscode.commands.executeCommand('rebound.errors.groupBy', 'task');
     try {
       const labels = tree.getChildren().map((n) => label(tree.getTreeItem(n))).sort();
-      assert.deepEqual(labels, ['Build', 'Fetch-deps', 'Report']);
+      assert.deepEqual(labels, ['build', 'fetch-deps', 'report'], 'task names keep their case');
     } finally {
       await vscode.commands.executeCommand('rebound.errors.groupBy', 'status');
     }
