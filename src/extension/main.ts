@@ -29,6 +29,7 @@ import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './
 import { HealthTreeProvider, type HealthNode } from './views/healthTree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
+import { RenderClock } from './views/renderClock';
 import type { DeadLetter } from '../engine/resilience';
 
 /** What the extension exports to other extensions and to its own integration tests. */
@@ -196,6 +197,15 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     }
   }, 1500);
 
+  // Relative times and countdowns are computed at render: re-render what shows them while it is visible.
+  const clock = new RenderClock([
+    { visible: () => errorsView.visible, refresh: () => errors.refresh() },
+    { visible: () => deadLettersView.visible, refresh: () => deadLetters.refresh() },
+    { visible: () => tasksView.visible, refresh: () => tasks.refresh(), countingDown: () => coordinator.runningCount() > 0 },
+    { visible: () => migrationsView.visible, refresh: () => migrationsTree.refresh() },
+    { visible: () => healthView.visible, refresh: () => health.refresh(), countingDown: () => health.countingDown() },
+  ]);
+
   const ui: ReboundUi = {
     errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh,
     views: { errors: errorsView, deadLetters: deadLettersView, health: healthView },
@@ -209,6 +219,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     healthView,
     statusBar,
     { dispose: () => clearTimeout(idle) },
+    clock,
     session.onDidChange(refresh),
     migrations,
     migrationsTree,
