@@ -88,8 +88,13 @@ export function registerErrorCommands(ctx: ErrorCommandsContext): vscode.Disposa
       if (id === undefined) id = await pickIssue(ctx.session);
       if (id === undefined) return;
       const c = condition ?? (await pickIgnore());
-      if (!c) return;
-      if (!store().errors.ignore(id, c)) void vscode.window.showWarningMessage(`Rebound: issue #${id} no longer exists.`);
+      // Escape in the duration picker: nothing changes and nothing is reported.
+      if (!c) return false;
+      if (!store().errors.ignore(id, c)) {
+        void vscode.window.showWarningMessage(`Rebound: issue #${id} no longer exists.`);
+        return false;
+      }
+      return true;
     }),
     vscode.commands.registerCommand('rebound.issue.copy', async (arg: unknown) => {
       const id = issueId(arg);

@@ -118,6 +118,11 @@ export class MigrationsService implements vscode.Disposable {
     return this.cache;
   }
 
+  /** What a command would do now (read only): its steps and what blocks it. */
+  plan(db: ResolvedDatabase, request: Parameters<Migrator['plan']>[0]): ReturnType<Migrator['plan']> {
+    return this.withMigrator(db, (m) => m.plan(request));
+  }
+
   pendingCount(): number {
     return this.states().reduce((n, s) => n + (s.status?.entries.filter((e) => e.state === 'pending').length ?? 0), 0);
   }

@@ -16,6 +16,8 @@ export interface IssueDetail extends IssueRow {
   task: string | null;
   migration: string | null;
   firstSeen: number;
+  /** One of its events has a source location (file, line). */
+  hasSource?: boolean;
 }
 
 export interface EventRow {
@@ -143,7 +145,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
         item.id = `issue:${i.id}`;
         item.iconPath = i.status === 'resolved' ? new vscode.ThemeIcon('pass') : i.status === 'ignored' ? new vscode.ThemeIcon('eye-closed') : SEVERITY_ICON[i.severity];
         item.description = `${i.code} · ${i.count}× · ${ago(i.lastSeen)}${i.substatus === 'regressed' || i.substatus === 'escalating' ? ` · ${i.substatus}` : ''}`;
-        item.contextValue = `rebound.issue.${i.status}${i.task ? '.task' : ''}${i.migration ? '.migration' : ''}`;
+        item.contextValue = `rebound.issue.${i.status}${i.task ? '.task' : ''}${i.migration ? '.migration' : ''}${i.hasSource ? '.source' : ''}`;
         item.tooltip = new SafeMarkdown()
           .bold(i.title)
           .field('Code', i.code)
