@@ -15,7 +15,7 @@ import { registerMigrationCommands } from './migrations/commands';
 import { MigrationsService } from './migrations/service';
 import { MigrationsTreeProvider } from './migrations/tree';
 import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
-import { TaskCoordinator } from './tasks/coordinator';
+import { TaskCoordinator, type NotificationsSetting } from './tasks/coordinator';
 import { ReboundTaskProvider, TASK_TYPE } from './tasks/provider';
 import { EditorTaskRunner } from './tasks/runnerFacade';
 import { handleInterrupted, registerTaskCommands, runTaskInTerminal, type RecoveryStrategySetting } from './tasks/commands';
@@ -25,10 +25,11 @@ import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
 import { DeadLettersTreeProvider } from './views/deadLettersTree';
 import { errorsModel, toIssueDetail } from './views/errorsModel';
-import { ErrorsTreeProvider, type ErrorsNode, type GroupBy } from './views/errorsTree';
+import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './views/errorsTree';
 import { HealthTreeProvider, type HealthNode } from './views/healthTree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
+import { RenderClock } from './views/renderClock';
 import type { DeadLetter } from '../engine/resilience';
 
 /** What the extension exports to other extensions and to its own integration tests. */
@@ -87,7 +88,8 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     const h = session.store();
     return h ? errorsModel(h) : undefined;
   });
-  errors.groupBy = vscode.workspace.getConfiguration('rebound', session.folder).get<GroupBy>('errors.groupBy', 'status');
+  const savedGroupBy = context.workspaceState.get<unknown>(GROUP_BY_KEY);
+  errors.groupBy = isGroupBy(savedGroupBy) ? savedGroupBy : 'status';
   const deadLetters = new DeadLettersTreeProvider(() => session.store()?.deadLetters);
   const health = new HealthTreeProvider(() => {
     const h = session.store();
@@ -125,7 +127,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const guidanceDocs = new GuidanceDocuments(() => config.guidance());
   const taskDiagnostics = new TaskDiagnostics(diagnosticsOn);
   const runner = new EditorTaskRunner(session, config);
-  const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log);
+  const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log, () => notificationsSetting(session.folder));
   const taskProvider = new ReboundTaskProvider(session.folder, () => runner, coordinator);
   const tasks = new TasksTreeProvider(() => runner, coordinator);
   const tasksView = vscode.window.createTreeView('rebound.tasks', { treeDataProvider: tasks });
@@ -161,13 +163,16 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     if (!h) {
       statusBar.update(undefined);
       errorsView.badge = undefined;
-      deadLettersView.badge = undefined;
+      deadLettersView.description = undefined;
       return;
     }
     const open = h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0);
     const dead = deadLetters.pendingCount();
     errorsView.badge = open ? { value: open, tooltip: `${open} unresolved issue(s)` } : undefined;
-    deadLettersView.badge = dead ? { value: dead, tooltip: `${dead} dead letter(s) waiting for review` } : undefined;
+    // The container's badge is the sum of its views' badges: only the Errors view has one, so each
+    // open issue counts once (its dead letter is the same failure); the Dead Letters view says its count.
+    deadLettersView.badge = undefined;
+    deadLettersView.description = dead ? `${dead} waiting` : undefined;
     const report = h.errors.health();
     const breakers = h.breakers.countByState();
     statusBar.update({
@@ -189,9 +194,18 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       void handleInterrupted(
         () => runner,
         (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
-        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), settings.get<string>('notifications', 'actionable'), log).finally(refresh);
+        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log).finally(refresh);
     }
   }, 1500);
+
+  // Relative times and countdowns are computed at render: re-render what shows them while it is visible.
+  const clock = new RenderClock([
+    { visible: () => errorsView.visible, refresh: () => errors.refresh() },
+    { visible: () => deadLettersView.visible, refresh: () => deadLetters.refresh() },
+    { visible: () => tasksView.visible, refresh: () => tasks.refresh(), countingDown: () => coordinator.runningCount() > 0 },
+    { visible: () => migrationsView.visible, refresh: () => migrationsTree.refresh() },
+    { visible: () => healthView.visible, refresh: () => health.refresh(), countingDown: () => health.countingDown() },
+  ]);
 
   const ui: ReboundUi = {
     errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh,
@@ -206,6 +220,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     healthView,
     statusBar,
     { dispose: () => clearTimeout(idle) },
+    clock,
     session.onDidChange(refresh),
     migrations,
     migrationsTree,
@@ -261,6 +276,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     ...registerErrorCommands({
       session,
       tree: errors,
+      viewState: context.workspaceState,
       guidance: () => config.guidance(),
       showGuidance: (code) => guidanceDocs.show(code),
       // Retrying an issue re-runs what failed: its task in a terminal, or its database's pending migrations.
@@ -273,6 +289,12 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     ...registerResilienceCommands(session, log),
   ];
   return { ui, disposables };
+}
+
+/** `rebound.notifications` (`none`, the value of earlier versions, reads as `off`). */
+function notificationsSetting(folder: vscode.WorkspaceFolder): NotificationsSetting {
+  const v = vscode.workspace.getConfiguration('rebound', folder).get<string>('notifications', 'failures');
+  return v === 'off' || v === 'none' ? 'off' : v === 'all' ? 'all' : 'failures';
 }
 
 export function deactivate(): void {

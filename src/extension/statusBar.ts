@@ -30,7 +30,9 @@ export class HealthStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const parts = [`${ICON[summary.level]} Rebound`];
+    // The worst component's health and the open-issue count, always both: "✓ Rebound" alone never
+    // hides open issues, and a level other than healthy is named.
+    const parts = [`${ICON[summary.level]} Rebound${summary.level === 'healthy' ? '' : `: ${summary.level}`}`];
     if (summary.openIssues) parts.push(`${summary.openIssues} open`);
     if (summary.openBreakers) parts.push(`$(circuit-board) ${summary.openBreakers}`);
     if (summary.deadLetters) parts.push(`$(inbox) ${summary.deadLetters}`);

@@ -63,7 +63,8 @@ export interface DashboardData {
 export type HostMessage =
   | { type: 'data'; data: DashboardData }
   | { type: 'issues'; query: IssueQuery; rows: IssueRow[]; total: number }
-  | { type: 'reply'; id: number; ok: boolean; error?: string }
+  /** `changed: false`: the user backed out (Escape in a picker): nothing happened, nothing to report. */
+  | { type: 'reply'; id: number; ok: boolean; error?: string; changed?: boolean }
   | { type: 'trust'; trusted: boolean };
 
 /** Webview → host. Requests carry an id the host answers with a `reply`. */

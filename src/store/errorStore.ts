@@ -229,7 +229,7 @@ export class ErrorStore implements Disposable {
 
   health(): HealthReport {
     const notes = this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason }));
-    return evaluateHealth(this.stats.healthMetrics(this.clock.now()), this.thresholds, notes);
+    return evaluateHealth(this.stats.healthMetrics(this.clock.now(), this.thresholds.windowHours), this.thresholds, notes);
   }
 
   /** Deletes events of resolved issues older than `days` (default: the configured retention). Returns rows deleted. */

@@ -1,6 +1,6 @@
 import type { Category, Severity } from '../engine/errors/types';
 import { CATEGORIES, SEVERITIES } from '../engine/errors/types';
-import { healthComponentOf, type ComponentMetrics } from '../engine/health/evaluate';
+import { emptyMetrics, healthComponentOf, type ComponentMetrics } from '../engine/health/evaluate';
 import type { Database } from './sqlite';
 
 const HOUR = 3_600_000;
@@ -187,11 +187,11 @@ export class StatsRepository {
   }
 
   /** Per health component: unresolved issues, unresolved CRITICAL issues, events in 24 h, open breakers. */
-  healthMetrics(now: number): ComponentMetrics[] {
+  healthMetrics(now: number, windowHours = 24): ComponentMetrics[] {
     const metrics = new Map<string, ComponentMetrics>();
     const get = (component: string) => {
       let m = metrics.get(component);
-      if (!m) metrics.set(component, (m = { component, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0 }));
+      if (!m) metrics.set(component, (m = emptyMetrics(component)));
       return m;
     };
     for (const r of this.db
@@ -209,7 +209,33 @@ export class StatsRepository {
       get(r.component).events24h += r.n;
     }
     get('breakers').openBreakers = this.openBreakers();
+    get('tasks').failedRuns = this.failedRuns(now - windowHours * HOUR);
+    for (const r of this.pendingDeadLetters()) get(healthComponentOf({ component: r.component })).pendingDeadLetters += r.n;
     return [...metrics.values()];
+  }
+
+  /**
+   * Task runs that failed since `since` and are still the task's last word: no later run of the
+   * same task succeeded, and no fallback run standing in for it succeeded (that is a success).
+   */
+  failedRuns(since: number): number {
+    if (!this.hasTable('runs')) return 0;
+    return (
+      this.db
+        .prepare(
+          `SELECT count(*) AS n FROM runs r
+           WHERE r.kind = 'task' AND r.state = 'failed' AND coalesce(r.ended_at, r.heartbeat) > ?
+             AND NOT EXISTS (SELECT 1 FROM runs f WHERE f.resumed_from = r.id AND f.state IN ('succeeded', 'recovered'))
+             AND NOT EXISTS (SELECT 1 FROM runs s WHERE s.kind = 'task' AND s.name = r.name AND s.started_at > r.started_at AND s.state IN ('succeeded', 'recovered'))`,
+        )
+        .get(since) as { n: number }
+    ).n;
+  }
+
+  /** Dead letters waiting for review, per component. */
+  pendingDeadLetters(): Array<{ component: string; n: number }> {
+    if (!this.hasTable('dead_letters')) return [];
+    return this.db.prepare(`SELECT component, count(*) AS n FROM dead_letters WHERE state IN ('pending', 'requeued') GROUP BY component`).all() as Array<{ component: string; n: number }>;
   }
 
   /** Breakers open or isolated (schema v2), 0 before it. */

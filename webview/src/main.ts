@@ -27,7 +27,7 @@ let query: IssueQuery = { ...DEFAULT_QUERY, ...(vscode.getState()?.query ?? {}) 
 let selected: IssueRow | undefined;
 let trusted = true;
 let nextId = 1;
-const pending = new Map<number, (ok: boolean, error?: string) => void>();
+const pending = new Map<number, (ok: boolean, error?: string, changed?: boolean) => void>();
 
 interface TableRow {
   id: number;
@@ -117,7 +117,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'reply': {
       const done = pending.get(m.id);
       pending.delete(m.id);
-      done?.(m.ok, m.error);
+      done?.(m.ok, m.error, m.changed);
       break;
     }
     case 'trust':
@@ -191,7 +191,8 @@ function act(action: IssueAction): void {
   if (!selected) return;
   const id = nextId++;
   const title = selected.title;
-  pending.set(id, (ok, error) => {
+  pending.set(id, (ok, error, changed) => {
+    if (ok && changed === false) return; // backed out of a picker: nothing changed, nothing to say
     status.textContent = ok ? `${action === 'open' || action === 'guidance' || action === 'details' ? 'Opened' : `${capitalise(action)}d`}: ${title}` : `Could not ${action}: ${error ?? 'unknown error'}`;
   });
   vscode.postMessage({ type: 'action', id, action, issueId: selected.id });

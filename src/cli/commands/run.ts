@@ -1,7 +1,7 @@
 import { isConfigurationError } from '../../engine/errors';
 import { retryHandlers } from '../../engine/resilience';
 import { registerMigrationRetryHandler } from '../../runner/migrations';
-import { openTaskRunner, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
+import { openTaskRunner, outcomeVerdict, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
 import { writeOrWait } from '../stdio';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
@@ -75,16 +75,17 @@ export function progressPrinter(ctx: CliContext): (e: TaskProgress) => void {
 
 /** A run's result for --json and for the last lines of the terminal. */
 export function reportOutcome(ctx: CliContext, r: TaskRunOutcome): void {
-  if (r.ok) {
+  const v = outcomeVerdict(r);
+  if (v.ok) {
     ctx.out.error(
-      r.degraded
-        ? `rebound: "${r.task}" failed [${r.error?.code}] but its fallback "${r.fallback?.task}" succeeded (run ${r.runId})`
+      v.kind === 'degraded'
+        ? `rebound: "${r.task}" ${v.phrase} (the task itself failed: [${r.error?.code}]) (run ${r.runId})`
         : `rebound: "${r.task}" succeeded${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''} (run ${r.runId})`,
     );
     return;
   }
-  if (r.cancelled) {
-    ctx.out.error(`rebound: "${r.task}" was cancelled (run ${r.runId}); resume it with \`rebound recovery execute ${r.runId}\``);
+  if (v.kind === 'cancelled') {
+    ctx.out.error(`rebound: "${r.task}" was ${v.phrase} (run ${r.runId}); resume it with \`rebound recovery execute ${r.runId}\``);
     return;
   }
   const e = r.error;
@@ -130,9 +131,10 @@ export const runCommand: CliCommand = {
         onProgress: progressPrinter(ctx),
         undoOnCancel: ctx.flags.has('undo-on-cancel'),
       });
-      ctx.out.json(r);
+      const verdict = outcomeVerdict(r);
+      ctx.out.json({ ...r, verdict: { kind: verdict.kind, ok: verdict.ok, code: verdict.code ?? null, phrase: verdict.phrase } });
       reportOutcome(ctx, r);
-      return r.ok ? EXIT.ok : EXIT.failed;
+      return verdict.exitCode === 0 ? EXIT.ok : EXIT.failed;
     } finally {
       opened.dispose();
     }

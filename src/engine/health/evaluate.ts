@@ -11,6 +11,10 @@ export interface ComponentMetrics {
   unresolvedCritical: number;
   events24h: number;
   openBreakers: number;
+  /** Runs that failed in the window and have not succeeded since. */
+  failedRuns: number;
+  /** Dead letters waiting for review (pending or requeued). */
+  pendingDeadLetters: number;
 }
 
 export interface ComponentHealth {
@@ -37,7 +41,11 @@ export function healthComponentOf(e: { component?: string | null; task?: string 
 
 const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, failing: 2 };
 
-const MEASURES: Array<[keyof HealthThresholds, keyof ComponentMetrics, string]> = [
+type Measure = Exclude<keyof HealthThresholds, 'windowHours'>;
+
+const MEASURES: Array<[Measure, keyof ComponentMetrics, string]> = [
+  ['failedRuns', 'failedRuns', 'failed run(s) not followed by a success'],
+  ['pendingDeadLetters', 'pendingDeadLetters', 'dead letter(s) waiting for review'],
   ['unresolvedCritical', 'unresolvedCritical', 'unresolved CRITICAL issue(s)'],
   ['unresolvedIssues', 'unresolvedIssues', 'unresolved issue(s)'],
   ['events24h', 'events24h', 'event(s) in the last 24 hours'],
@@ -55,15 +63,19 @@ export interface HealthNote {
  * Each component is failing or degraded when a measure is above its threshold (or a note says
  * so), else healthy.
  */
+export function emptyMetrics(component: string): ComponentMetrics {
+  return { component, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0, failedRuns: 0, pendingDeadLetters: 0 };
+}
+
 export function evaluateHealth(
-  metrics: readonly ComponentMetrics[],
+  metrics: ReadonlyArray<Omit<ComponentMetrics, 'failedRuns' | 'pendingDeadLetters'> & Partial<ComponentMetrics>>,
   thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
   notes: readonly HealthNote[] = [],
 ): HealthReport {
   const byName = new Map<string, ComponentMetrics>();
-  for (const c of HEALTH_COMPONENTS) byName.set(c, { component: c, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0 });
+  for (const c of HEALTH_COMPONENTS) byName.set(c, emptyMetrics(c));
 
-  const empty = (component: string): ComponentMetrics => ({ component, unresolvedIssues: 0, unresolvedCritical: 0, events24h: 0, openBreakers: 0 });
+  const empty = emptyMetrics;
   for (const n of notes) if (!byName.has(n.component)) byName.set(n.component, empty(n.component));
   for (const m of metrics) {
     const cur = byName.get(m.component);
@@ -76,8 +88,10 @@ export function evaluateHealth(
             unresolvedCritical: cur.unresolvedCritical + m.unresolvedCritical,
             events24h: cur.events24h + m.events24h,
             openBreakers: cur.openBreakers + m.openBreakers,
+            failedRuns: cur.failedRuns + (m.failedRuns ?? 0),
+            pendingDeadLetters: cur.pendingDeadLetters + (m.pendingDeadLetters ?? 0),
           }
-        : { ...m },
+        : { ...emptyMetrics(m.component), ...m },
     );
   }
   const components: ComponentHealth[] = [];
@@ -86,7 +100,7 @@ export function evaluateHealth(
     let status: HealthStatus = 'healthy';
     const reasons: string[] = [];
     for (const [key, field, what] of MEASURES) {
-      const value = m[field] as number;
+      const value = (m[field] as number | undefined) ?? 0;
       const t = thresholds[key];
       const level: HealthStatus = value > t.failing ? 'failing' : value > t.degraded ? 'degraded' : 'healthy';
       if (level === 'healthy') continue;

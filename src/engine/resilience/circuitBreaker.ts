@@ -297,7 +297,9 @@ export class CircuitBreakerPolicy implements Policy {
     let message: string;
     if (state === 'open' && this.openedAt !== null && this.breakMs !== null) {
       retryAfterMs = Math.max(0, this.openedAt + this.breakMs - this.clock.now());
-      message = `Circuit breaker "${this.name}" is open; a trial call is allowed in ${Math.ceil(retryAfterMs / 1000)} s`;
+      // No countdown in the text: it becomes an issue's title and would be stale at once. The
+      // time a trial call is allowed is in the context (delayHintMs, retryAt) for views to count.
+      message = `Circuit breaker "${this.name}" is open: calls are refused until its break ends`;
     } else if (state === 'isolated') {
       message = `Circuit breaker "${this.name}" is held open (isolated) until it is reset`;
     } else {

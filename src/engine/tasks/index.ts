@@ -44,3 +44,4 @@ export {
   type DisplayDefinition,
   type DefinitionDifference,
 } from './storedDefinition';
+export { runVerdict, CANCEL_CODE, type RunVerdict, type RunVerdictKind, type VerdictInput } from './verdict';

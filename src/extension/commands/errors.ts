@@ -3,7 +3,7 @@ import type { GuidanceCatalog } from '../../engine/guidance';
 import type { IgnoreCondition } from '../../engine/issues/issueState';
 import type { ReboundSession } from '../session';
 import { toIssueDetail } from '../views/errorsModel';
-import type { ErrorsNode, ErrorsTreeProvider, GroupBy, IssueDetail } from '../views/errorsTree';
+import { GROUP_BY, GROUP_BY_KEY, isGroupBy, type ErrorsNode, type ErrorsTreeProvider, type IssueDetail } from '../views/errorsTree';
 
 export interface ErrorCommandsContext {
   session: ReboundSession;
@@ -13,6 +13,8 @@ export interface ErrorCommandsContext {
   retry: (issue: IssueDetail) => Promise<void>;
   /** Shows a guidance entry read-only, in the one guidance tab. */
   showGuidance: (code: string) => Promise<unknown>;
+  /** Where view state (the grouping) is kept: the workspace state, not the settings. */
+  viewState: vscode.Memento;
 }
 
 /** Resolves the issue a command was invoked on: a tree node, an issue id (dashboard, code actions). */
@@ -86,8 +88,13 @@ export function registerErrorCommands(ctx: ErrorCommandsContext): vscode.Disposa
       if (id === undefined) id = await pickIssue(ctx.session);
       if (id === undefined) return;
       const c = condition ?? (await pickIgnore());
-      if (!c) return;
-      if (!store().errors.ignore(id, c)) void vscode.window.showWarningMessage(`Rebound: issue #${id} no longer exists.`);
+      // Escape in the duration picker: nothing changes and nothing is reported.
+      if (!c) return false;
+      if (!store().errors.ignore(id, c)) {
+        void vscode.window.showWarningMessage(`Rebound: issue #${id} no longer exists.`);
+        return false;
+      }
+      return true;
     }),
     vscode.commands.registerCommand('rebound.issue.copy', async (arg: unknown) => {
       const id = issueId(arg);
@@ -136,18 +143,21 @@ export function registerErrorCommands(ctx: ErrorCommandsContext): vscode.Disposa
       const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
       await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos) });
     }),
-    vscode.commands.registerCommand('rebound.errors.groupBy', async (by?: GroupBy) => {
+    vscode.commands.registerCommand('rebound.errors.groupBy', async (by?: unknown) => {
+      // From the view's title bar VS Code passes the selected tree node: only a grouping name is
+      // taken as an argument, anything else asks.
       const choice =
-        by ??
+        (isGroupBy(by) ? by : undefined) ??
         (
           await vscode.window.showQuickPick(
-            (['status', 'component', 'category', 'task'] as GroupBy[]).map((g) => ({ label: `By ${g}`, g, picked: g === ctx.tree.groupBy })),
+            GROUP_BY.map((g) => ({ label: `By ${g}`, g, picked: g === ctx.tree.groupBy })),
             { title: 'Group errors', placeHolder: `Currently by ${ctx.tree.groupBy}` },
           )
         )?.g;
       if (!choice) return;
+      // View state: kept in the workspace state, never written into the workspace's settings.
       ctx.tree.setGroupBy(choice);
-      await vscode.workspace.getConfiguration('rebound').update('errors.groupBy', choice, vscode.ConfigurationTarget.Workspace);
+      await ctx.viewState.update(GROUP_BY_KEY, choice);
     }),
     vscode.commands.registerCommand('rebound.showGuidance', async (code?: string) => {
       const catalog = ctx.guidance();

@@ -96,6 +96,17 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
       if (!entry) return;
       repo().discard(entry.id, 'discarded from VS Code');
       session.fireChanged();
+      // Discarding is one click: it can be undone from the message (back to pending, nothing lost).
+      void vscode.window.showInformationMessage(`Rebound: discarded the dead letter "${entry.operation}" (#${entry.id}).`, 'Undo').then((pick) => {
+        if (pick !== 'Undo') return;
+        try {
+          repo().reopen(entry.id, 'discard undone from VS Code');
+        } catch (err) {
+          void vscode.window.showWarningMessage(`Rebound: cannot undo the discard of #${entry.id}: ${(err as Error).message}`);
+        }
+        session.fireChanged();
+      });
+      return entry.id;
     }),
     vscode.commands.registerCommand('rebound.deadLetter.resolve', async (arg: unknown) => {
       const entry = await entryOf(arg);

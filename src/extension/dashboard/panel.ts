@@ -13,7 +13,8 @@ import { webviewHtml, webviewOptions as options } from '../webviewHtml';
 export interface DashboardSource {
   data(): DashboardData;
   issues(query: IssueQuery): { rows: IssueRow[]; total: number };
-  act(action: IssueAction, issueId: number): Promise<void>;
+  /** Resolves to false when the user backed out (nothing changed). */
+  act(action: IssueAction, issueId: number): Promise<boolean | void>;
   readonly onDidChange: vscode.Event<void>;
 }
 
@@ -85,8 +86,8 @@ export class DashboardPanel implements vscode.Disposable {
       }
       case 'action':
         try {
-          await this.source.act(m.action, m.issueId);
-          this.post({ type: 'reply', id: m.id, ok: true });
+          const changed = await this.source.act(m.action, m.issueId);
+          this.post({ type: 'reply', id: m.id, ok: true, ...(changed === false ? { changed: false } : {}) });
         } catch (err) {
           this.post({ type: 'reply', id: m.id, ok: false, error: (err as Error).message });
         }

@@ -73,7 +73,7 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
         })),
       };
     },
-    async act(action: IssueAction, issueId: number): Promise<void> {
+    async act(action: IssueAction, issueId: number): Promise<boolean | void> {
       const h = session.store();
       const issue = h?.errors.getIssue(issueId);
       if (!h || !issue) throw new Error(`issue #${issueId} does not exist`);
@@ -85,8 +85,8 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
           h.errors.reopen(issueId);
           break;
         case 'ignore':
-          await vscode.commands.executeCommand('rebound.issue.ignore', issueId);
-          break;
+          // The command says whether it ignored the issue: Escape in its picker changes nothing.
+          return (await vscode.commands.executeCommand<boolean | undefined>('rebound.issue.ignore', issueId)) === true;
         case 'guidance':
           await vscode.commands.executeCommand('rebound.showGuidance', issue.code);
           break;

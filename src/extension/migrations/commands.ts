@@ -122,8 +122,25 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       const target = n?.kind === 'migration' ? n.entry.version - 1 : countOrUndefined(named?.to);
       const steps = countOrUndefined(named?.steps) ?? 1;
       if (!named) {
-        const what = target !== undefined ? `down to version ${target}` : 'the latest migration';
-        const go = await vscode.window.showWarningMessage(`Roll back ${what} of ${db.name}? Down sections run in transactions and the schema is verified afterwards.`, { modal: true }, 'Roll Back');
+        // The plan first: a rollback that cannot run (a migration without a down section, one
+        // applied later) is refused with the reason before anything is confirmed.
+        let plan: ReturnType<MigrationsService['plan']>;
+        try {
+          plan = service.plan(db, { command: 'down', options: target !== undefined ? { to: target } : { steps } });
+        } catch (err) {
+          fail(`plan the rollback of ${db.name}`, err);
+          return undefined;
+        }
+        if (plan.blockers.length) {
+          void vscode.window.showWarningMessage(`Rebound: ${db.name} cannot be rolled back: ${plan.blockers.map((b) => b.message).join('; ')}. Nothing was changed.`);
+          return undefined;
+        }
+        if (!plan.steps.length) {
+          void vscode.window.showInformationMessage(`Rebound: ${db.name} has nothing to roll back.`);
+          return undefined;
+        }
+        const names = plan.steps.map((s) => `${String(s.version).padStart(4, '0')} ${s.name}`).join(', ');
+        const go = await vscode.window.showWarningMessage(`Roll back ${names} of ${db.name}, to version ${plan.to}? Down sections run in transactions and the schema is verified afterwards.`, { modal: true }, 'Roll Back');
         if (go !== 'Roll Back') return undefined;
       }
       try {

@@ -32,6 +32,9 @@ export class MigrationsService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   private readonly retryHandler: { dispose(): void };
+  private readonly watchers = new Map<string, vscode.Disposable>();
+  /** Folders are watched from the first read of the status on (activation reads nothing). */
+  private watching = false;
 
   constructor(
     private readonly session: ReboundSession,
@@ -56,10 +59,48 @@ export class MigrationsService implements vscode.Disposable {
     this.cache = undefined;
     this.history.clear();
     this.changed.fire();
+    if (this.watching) this.watchFolders();
+  }
+
+  /**
+   * Watches each database's migrations folder, so a migration file added, changed or deleted
+   * there shows in the view without a Refresh. The folders are those config.json names now
+   * (watched again when it changes).
+   */
+  private watchFolders(): void {
+    const folders = new Set(this.folders());
+    for (const [dir, w] of this.watchers) {
+      if (folders.has(dir)) continue;
+      w.dispose();
+      this.watchers.delete(dir);
+    }
+    for (const dir of folders) {
+      if (this.watchers.has(dir)) continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.sql'));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const fire = () => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = undefined;
+          this.invalidate();
+        }, 200);
+      };
+      const subs = [watcher, watcher.onDidCreate(fire), watcher.onDidChange(fire), watcher.onDidDelete(fire)];
+      this.watchers.set(dir, {
+        dispose: () => {
+          if (timer) clearTimeout(timer);
+          for (const d of subs) d.dispose();
+        },
+      });
+    }
   }
 
   states(): DatabaseState[] {
     if (this.cache) return this.cache;
+    if (!this.watching) {
+      this.watching = true;
+      this.watchFolders();
+    }
     let dbs: ResolvedDatabase[];
     try {
       dbs = this.databases();
@@ -75,6 +116,11 @@ export class MigrationsService implements vscode.Disposable {
       }
     });
     return this.cache;
+  }
+
+  /** What a command would do now (read only): its steps and what blocks it. */
+  plan(db: ResolvedDatabase, request: Parameters<Migrator['plan']>[0]): ReturnType<Migrator['plan']> {
+    return this.withMigrator(db, (m) => m.plan(request));
   }
 
   pendingCount(): number {
@@ -152,6 +198,8 @@ export class MigrationsService implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const w of this.watchers.values()) w.dispose();
+    this.watchers.clear();
     this.retryHandler.dispose();
     this.changed.dispose();
   }

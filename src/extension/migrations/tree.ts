@@ -25,6 +25,11 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
     this.sub = service.onDidChange(() => this.changed.fire(undefined));
   }
 
+  /** Re-renders from the cached status (relative times move; nothing is read again). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
   getChildren(node?: MigrationNode): MigrationNode[] {
     if (!node) return this.service.states().map((state) => ({ kind: 'database', state }));
     if (node.kind === 'database') return (node.state.status?.entries ?? []).map((entry) => ({ kind: 'migration', state: node.state, entry }));

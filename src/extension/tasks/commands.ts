@@ -3,14 +3,16 @@ import { requireTrust } from '../trust';
 import type { ResumeRequest, TaskCoordinator } from './coordinator';
 import type { InterruptedRun, TaskRunnerFacade, TaskSummary } from './facade';
 import type { ReboundTaskProvider } from './provider';
+import { describeLive } from './liveRun';
 import { ReboundPseudoterminal } from './terminal';
 
 /** Runs a Rebound task (or resumes one of its runs) in a terminal, through VS Code's task system. */
 export function runTaskInTerminal(provider: ReboundTaskProvider, coordinator: TaskCoordinator, name: string, resume?: ResumeRequest): Thenable<vscode.TaskExecution> {
   const task = provider.task({ type: 'rebound', task: name });
   if (resume) {
-    task.execution = new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => coordinator.execute(name, io, resume)));
     task.name = `${name} (resume)`;
+    const label = task.name;
+    task.execution = new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => coordinator.execute(name, io, resume), label));
   }
   return vscode.tasks.executeTask(task);
 }
@@ -22,16 +24,24 @@ export function registerTaskCommands(
   coordinator: TaskCoordinator,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable[] {
-  const nameOf = async (arg: unknown): Promise<string | undefined> => {
+  const nameOf = async (arg: unknown, purpose: 'run' | 'cancel' | 'resume' = 'run'): Promise<string | undefined> => {
     if (typeof arg === 'string') return arg;
     const t = arg as TaskSummary | undefined;
     if (t?.name) return t.name;
-    const tasks = facade().tasks();
-    if (!tasks.length) {
+    const all = facade().tasks();
+    if (!all.length) {
       void vscode.window.showInformationMessage('Rebound: no tasks are configured in .rebound/config.json.', 'Open Configuration').then((p) => p && vscode.commands.executeCommand('rebound.openConfig'));
       return undefined;
     }
-    return (await vscode.window.showQuickPick(tasks.map((x) => ({ label: x.name, description: x.detail })), { title: 'Run Rebound task' }))?.label;
+    // Each command picks among the tasks it can act on, under its own title.
+    const tasks = purpose === 'cancel' ? all.filter((x) => coordinator.isRunning(x.name)) : purpose === 'resume' ? all.filter((x) => x.interrupted) : all;
+    if (!tasks.length) {
+      void vscode.window.showInformationMessage(purpose === 'cancel' ? 'Rebound: no task is running in this window.' : 'Rebound: no task has an interrupted run to resume.');
+      return undefined;
+    }
+    const title = purpose === 'cancel' ? 'Cancel running Rebound task' : purpose === 'resume' ? 'Resume interrupted Rebound run' : 'Run Rebound task';
+    const describe = (x: TaskSummary) => (purpose === 'cancel' ? (coordinator.live(x.name) ? describeLive(coordinator.live(x.name)!, Date.now()) : 'running') : x.detail);
+    return (await vscode.window.showQuickPick(tasks.map((x) => ({ label: x.name, description: describe(x) })), { title }))?.label;
   };
 
   const runInTerminal = (name: string, resume?: ResumeRequest) => runTaskInTerminal(provider, coordinator, name, resume);
@@ -85,22 +95,18 @@ export function registerTaskCommands(
       if (name) await runInTerminal(name);
     }),
     vscode.commands.registerCommand('rebound.task.cancel', async (arg: unknown) => {
-      const name = await nameOf(arg);
+      const name = await nameOf(arg, 'cancel');
       if (name && !coordinator.cancel(name)) void vscode.window.showInformationMessage(`Rebound: task "${name}" is not running.`);
     }),
     vscode.commands.registerCommand('rebound.task.resume', async (arg: unknown) => {
       if (!requireTrust('resume tasks')) return;
-      const name = await nameOf(arg);
+      const name = await nameOf(arg, 'resume');
       if (!name) return;
+      // Only a run whose process died is resumed (through recovery, so the plan is recorded); a
+      // failed run is run again with Run Task, and its dead letter is retried from the queue.
       const interrupted = facade().interrupted().find((r) => r.name === name);
-      if (interrupted) {
-        await runInTerminal(name, { runId: interrupted.id, recovery: 'guided' });
-        return;
-      }
-      // A failed or cancelled run resumes from its first unfinished step.
-      const last = facade().tasks().find((t) => t.name === name)?.last;
-      if (last && (last.state === 'failed' || last.state === 'cancelled')) await runInTerminal(name, { runId: last.runId });
-      else void vscode.window.showInformationMessage(`Rebound: task "${name}" has no failed, cancelled or interrupted run to resume.`);
+      if (interrupted) await runInTerminal(name, { runId: interrupted.id, recovery: 'guided' });
+      else void vscode.window.showInformationMessage(`Rebound: task "${name}" has no interrupted run to resume; use Run Task to run it again.`);
     }),
     vscode.commands.registerCommand('rebound.recovery.show', (run?: InterruptedRun) => recover(run?.id ? run : undefined)),
   ];
@@ -118,7 +124,7 @@ export async function handleInterrupted(
   facade: () => TaskRunnerFacade,
   resumeInTerminal: (name: string, resume: ResumeRequest) => Thenable<unknown>,
   strategy: RecoveryStrategySetting,
-  notifications: string,
+  notifications: 'off' | 'failures' | 'all',
   log: vscode.LogOutputChannel,
 ): Promise<void> {
   let runs: InterruptedRun[];
@@ -139,7 +145,7 @@ export async function handleInterrupted(
     }
     return;
   }
-  if (notifications === 'none') return;
+  if (notifications === 'off') return;
   const pick = await vscode.window.showWarningMessage(
     runs.length === 1 ? `Rebound: the run of task "${runs[0].name}" was interrupted after ${runs[0].completedSteps} of ${runs[0].totalSteps} steps.` : `Rebound: ${runs.length} task runs were interrupted.`,
     'Recover…',

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import type { TaskDiagnostics } from '../diagnostics/taskDiagnostics';
 import type { ReboundSession } from '../session';
+import type { RunVerdict } from '../../engine/tasks';
+import type { TaskProgress } from '../../runner/tasks';
 import type { TaskRunResult, TaskRunnerFacade } from './facade';
+import { LiveRun, styled, type LiveRunOptions, type LiveStatus } from './liveRun';
 import type { TerminalIo } from './terminal';
 
-const GREEN = '\x1b[32m';
-const RED = '\x1b[31m';
-const DIM = '\x1b[2m';
-const RESET = '\x1b[0m';
+
+export type NotificationsSetting = 'off' | 'failures' | 'all';
 
 /** Resume a run: `recovery` when the run was interrupted (its process died), with the strategy. */
 export interface ResumeRequest {
@@ -22,6 +23,7 @@ export interface ResumeRequest {
  */
 export class TaskCoordinator implements vscode.Disposable {
   private readonly running = new Map<string, AbortController>();
+  private readonly runs = new Map<string, LiveRun>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -30,6 +32,8 @@ export class TaskCoordinator implements vscode.Disposable {
     private readonly diagnostics: TaskDiagnostics,
     private readonly session: ReboundSession,
     private readonly log: vscode.LogOutputChannel,
+    /** `rebound.notifications`: when a finished run is notified. */
+    private readonly notifications: () => NotificationsSetting = () => 'failures',
   ) {}
 
   /** How many tasks this window is running now. */
@@ -47,57 +51,113 @@ export class TaskCoordinator implements vscode.Disposable {
     return !!c;
   }
 
+  /** What a running task is doing now (step, attempt, next retry), for the Tasks view. */
+  live(name: string): LiveStatus | undefined {
+    return this.runs.get(name)?.status();
+  }
+
   /**
    * Runs a task, or resumes one of its runs, writing to `io`; resolves to the terminal's exit code.
    * A run whose process died is resumed through recovery (`recovery` names the strategy), so the
    * plan and its outcome are recorded; a failed or cancelled run of this window resumes directly.
+   * The terminal shows each attempt, wait, breaker transition, fallback and undo as its own
+   * coloured line, and ends with one summary line: the run's verdict, the same the Tasks view,
+   * the notification and the CLI give.
    */
   async execute(name: string, io: TerminalIo, resume?: ResumeRequest): Promise<number> {
     const resumeRunId = resume?.runId;
     if (this.running.has(name)) {
-      io.write(`${RED}Rebound: task "${name}" is already running.${RESET}\n`);
+      io.write(styled('result-failed', `Rebound: task "${name}" is already running.`));
       return 1;
     }
     const controller = new AbortController();
     const onAbort = () => controller.abort(io.signal.reason);
     io.signal.addEventListener('abort', onAbort, { once: true });
     this.running.set(name, controller);
+    const live = new LiveRun(name, { now: () => Date.now(), ...this.liveOptions() });
+    this.runs.set(name, live);
     // The store stays open while the run writes to it (a config edit or Refresh waits for the end).
     const lease = this.session.lease();
     this.changed.fire();
-    io.write(`${DIM}Rebound: ${resumeRunId ? `resuming run ${resumeRunId} of` : 'running'} task "${name}"${RESET}\n`);
+    io.write(styled('run', `${resumeRunId ? `resuming run ${resumeRunId} of` : 'running'} task "${name}"`));
+    const runIo = {
+      signal: controller.signal,
+      onOutput: (t: string) => io.write(t),
+      onProgress: (e: TaskProgress) => {
+        for (const line of live.onProgress(e)) io.write(line);
+        this.changed.fire();
+      },
+    };
     try {
-      const runIo = { signal: controller.signal, onOutput: (t: string) => io.write(t) };
+      let result: TaskRunResult | undefined;
       if (resume?.recovery) {
         const outcome = await this.facade().recover(resume.runId, 'resume', runIo, resume.recovery);
-        if (outcome.result) this.report(name, outcome.result, io);
-        else io.write(`\n${outcome.ok ? GREEN : RED}Rebound: ${outcome.message}${RESET}\n`);
-        return outcome.ok ? 0 : 1;
+        if (!outcome.result) {
+          io.write(styled(outcome.ok ? 'result-ok' : 'result-failed', `${outcome.ok ? '✓' : '✗'} ${outcome.message}`));
+          return outcome.ok ? 0 : 1;
+        }
+        result = outcome.result;
+      } else {
+        result = resumeRunId ? await this.facade().resume(resumeRunId, runIo) : await this.facade().run(name, runIo);
       }
-      const result = resumeRunId ? await this.facade().resume(resumeRunId, runIo) : await this.facade().run(name, runIo);
-      this.report(name, result, io);
-      return result.ok ? 0 : 1;
+      const verdict = this.report(name, live, result, io);
+      this.notify(name, result, verdict, io);
+      return verdict.exitCode;
     } finally {
       io.signal.removeEventListener('abort', onAbort);
       lease.dispose();
       this.running.delete(name);
+      this.runs.delete(name);
       this.changed.fire();
       this.session.fireChanged();
     }
   }
 
-  private report(name: string, r: TaskRunResult, io: TerminalIo): void {
+  private liveOptions(): Pick<LiveRunOptions, 'maxAttempts' | 'breaker'> {
+    try {
+      return this.facade().live();
+    } catch {
+      return { maxAttempts: () => undefined, breaker: () => undefined };
+    }
+  }
+
+  private report(name: string, live: LiveRun, r: TaskRunResult, io: TerminalIo): RunVerdict {
     this.diagnostics.set(name, r.problems, { issueId: r.issueId, evidence: r.evidence });
-    if (r.ok) {
-      io.write(`\n${GREEN}✓ ${name} succeeded${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}.${RESET}\n`);
-      this.log.info(`task ${name} succeeded (run ${r.runId}, ${r.attempts} attempt(s))`);
+    const { verdict, line } = live.summary(r);
+    if (r.problems.length) io.write(styled('run', `${r.problems.length} problem(s) reported in the Problems panel.`));
+    if (r.deadLetterId !== undefined && !verdict.ok) io.write(styled('run', `parked in the dead-letter queue as #${r.deadLetterId}.`));
+    io.write(`\n${line}`);
+    const text = `task ${name} ${verdict.phrase} (run ${r.runId}, ${r.attempts} attempt(s))`;
+    if (verdict.ok) this.log.info(text);
+    else this.log.warn(`${text}${r.error && verdict.kind !== 'cancelled' ? `: [${r.error.code}] ${r.error.message}` : ''}`);
+    return verdict;
+  }
+
+  /**
+   * A notification for a run the user did not watch (its terminal is not the one in front, or the
+   * window is not focused), per `rebound.notifications`: `failures` (default) for failures only,
+   * `all` for every end, `off` never. Retry is offered when a retry can help (a transient failure
+   * or an open breaker); Show Issue when the failure has an issue. A cancellation is the user's own
+   * doing and never notified.
+   */
+  private notify(name: string, r: TaskRunResult, verdict: RunVerdict, io: TerminalIo): void {
+    const mode = this.notifications();
+    if (mode === 'off' || verdict.kind === 'cancelled') return;
+    if (verdict.ok && mode !== 'all') return;
+    if (mode === 'failures' && io.watched?.()) return;
+    const message = `Rebound: task "${name}" ${verdict.phrase}${!verdict.ok && r.error ? `: ${r.error.message.split('\n')[0]}` : ''}`;
+    if (verdict.ok) {
+      void vscode.window.showInformationMessage(message);
       return;
     }
-    const e = r.error;
-    io.write(`\n${RED}✗ ${name} failed${e ? `: [${e.code}] ${e.message}` : ''}${RESET}\n`);
-    if (r.problems.length) io.write(`${DIM}${r.problems.length} problem(s) reported in the Problems panel.${RESET}\n`);
-    if (r.deadLetterId !== undefined) io.write(`${DIM}Parked in the dead-letter queue as #${r.deadLetterId}.${RESET}\n`);
-    this.log.warn(`task ${name} failed (run ${r.runId})${e ? `: [${e.code}] ${e.message}` : ''}`);
+    const actions: string[] = [];
+    if (r.issueId !== undefined) actions.push('Show Issue');
+    const retryable = r.error?.category === 'transient' || (r.error?.code ?? '').startsWith('RB-CIRCUIT');
+    if (retryable) actions.push('Retry');
+    void vscode.window.showErrorMessage(message, ...actions).then((pick) => {
+      if (pick === 'Show Issue') void vscode.commands.executeCommand('rebound.errors.reveal', r.issueId);
+      else if (pick === 'Retry') void vscode.commands.executeCommand('rebound.runTask', name);
+    });
   }
 
   dispose(): void {

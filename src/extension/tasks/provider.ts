@@ -40,12 +40,16 @@ export class ReboundTaskProvider implements vscode.TaskProvider {
 
   task(definition: ReboundTaskDefinition, from?: vscode.Task): vscode.Task {
     const name = definition.task;
+    const label = from?.name ?? name;
     const t = new vscode.Task(
       definition,
       from?.scope ?? this.folder,
-      from?.name ?? name,
+      label,
       TASK_TYPE,
-      new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => this.coordinator.execute(name, io))),
+      new vscode.CustomExecution(async () => new ReboundPseudoterminal((io) => this.coordinator.execute(name, io), label)),
+      // Rebound scans the output itself (`problems` in config.json): an explicit empty list of
+      // problem matchers, so Run Task does not ask whether to scan the output.
+      from?.problemMatchers.length ? from.problemMatchers : [],
     );
     t.detail = 'Rebound: retries, rollback and recovery';
     t.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };

@@ -1,8 +1,9 @@
 import type * as vscode from 'vscode';
-import { registerTaskRetryHandler, TaskRunner } from '../../runner/tasks';
+import { registerTaskRetryHandler, storedVerdict, TaskRunner } from '../../runner/tasks';
 import type { ErrorStore } from '../../store/errorStore';
 import type { ReboundSession } from '../session';
 import type { WorkspaceConfig } from '../workspaceConfig';
+import { resolveRetryConfig } from '../../engine/resilience';
 import type { TaskRunnerFacade, TaskSummary } from './facade';
 
 /**
@@ -53,7 +54,35 @@ export class EditorTaskRunner implements TaskRunnerFacade, vscode.Disposable {
     }
     const runner = this.current();
     const interrupted = new Set(runner.interrupted().map((r) => r.name));
-    return runner.tasks().map((t) => ({ ...t, interrupted: interrupted.has(t.name) }));
+    return runner.tasks().map((t) => {
+      const summary: TaskSummary = { ...t, interrupted: interrupted.has(t.name) };
+      if (t.last) {
+        // The same verdict the terminal and the CLI give: a failed run its fallback stood in for is a success.
+        const run = runner.runs.get(t.last.runId);
+        if (run) summary.verdict = storedVerdict(runner.runs, run, tasks.get(t.name));
+      }
+      return summary;
+    });
+  }
+
+  live(): ReturnType<TaskRunnerFacade['live']> {
+    return {
+      maxAttempts: (task) => {
+        const def = this.config.get()?.tasks.get(task);
+        try {
+          return def ? resolveRetryConfig(def.retry).maxAttempts : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      breaker: (task) => {
+        const key = this.config.get()?.tasks.get(task)?.breaker?.name;
+        const b = key ? this.session.store()?.breakers.get(key) : undefined;
+        if (!b) return undefined;
+        const s = b.snapshot;
+        return { key: b.key, state: b.state, retryAt: b.state === 'open' && s.openedAt !== null && s.breakMs !== null ? s.openedAt + s.breakMs : null };
+      },
+    };
   }
 
   run: TaskRunnerFacade['run'] = (name, io) => this.current().run(name, io);

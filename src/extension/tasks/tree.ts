@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { SafeMarkdown, ago } from '../views/markdown';
+import { describeLive } from './liveRun';
 import type { TaskCoordinator } from './coordinator';
 import type { TaskRunnerFacade, TaskSummary } from './facade';
 
@@ -51,14 +52,25 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, 
         : t.last.ok
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
           : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    item.description = running ? 'running…' : t.interrupted ? 'interrupted: recover or resume' : t.last ? `${t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
-    // A failed or cancelled run resumes from its first unfinished step; an interrupted one through recovery.
-    const resumable = !running && (t.last?.state === 'failed' || t.last?.state === 'cancelled');
-    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !t.last.ok ? '.failed' : ''}${resumable ? '.resumable' : ''}${t.interrupted && !running ? '.interrupted' : ''}`;
+    const ok = t.verdict ? t.verdict.ok : t.last?.ok;
+    if (!running && t.last) {
+      item.iconPath = ok
+        ? new vscode.ThemeIcon(t.verdict?.kind === 'degraded' ? 'pass-filled' : 'pass', new vscode.ThemeColor(t.verdict?.kind === 'degraded' ? 'list.warningForeground' : 'testing.iconPassed'))
+        : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    }
+    const live = running ? this.coordinator.live(t.name) : undefined;
+    const phrase = t.verdict?.phrase ?? (t.last ? (t.last.ok ? 'succeeded' : `failed${t.last.code ? ` (${t.last.code})` : ''}`) : '');
+    // Relative times and countdowns are computed here, when shown; the view re-renders while they move.
+    item.description = running
+      ? live ? describeLive(live, Date.now()) : 'running…'
+      : t.interrupted ? 'interrupted: recover or resume' : t.last ? `${phrase} ${ago(t.last.at)}` : t.steps > 1 ? `${t.steps} steps` : 'not run yet';
+    // Only an interrupted run (its process died) is resumed; a failed one is run again.
+    const interrupted = !!t.interrupted && !running;
+    item.contextValue = `rebound.task${running ? '.running' : ''}${t.last && !ok ? '.failed' : ''}${interrupted ? '.interrupted' : ''}`;
     item.tooltip = new SafeMarkdown()
       .bold(t.name)
       .field(t.steps > 1 ? 'Steps' : 'Command', t.detail)
-      .field('Last run', t.last ? `${t.last.state}, ${new Date(t.last.at).toLocaleString()}` : 'never').md;
+      .field('Last run', t.last ? `${phrase}, ${new Date(t.last.at).toLocaleString()}` : 'never').md;
     item.command = { command: 'rebound.runTask', title: 'Run Task', arguments: [t.name] };
     return item;
   }

@@ -44,12 +44,22 @@ export function errorsModel(h: StoreHandles): ErrorsModel {
   return {
     groupCounts: (by: GroupBy) => h.explorer.groupCounts(by),
     severityCounts: (status: IssueStatus) => h.explorer.severityCounts(status) as Array<{ key: Severity; count: number }>,
-    issues: (filter, limit) =>
-      h.explorer
+    issues: (filter, limit) => {
+      const issues = h.explorer
         .issueIds(filter.by, filter.key, limit, filter.severity)
         .map((id) => h.errors.getIssue(id))
         .filter((i): i is Issue => !!i)
-        .map(toIssueDetail),
+        .map(toIssueDetail);
+      // Which of them have an event with a source location (one indexed query), so "Open Source
+      // Location" is only offered where there is one.
+      if (issues.length) {
+        const located = new Set(
+          (h.errors.db.prepare(`SELECT DISTINCT issue_id AS id FROM events WHERE file IS NOT NULL AND issue_id IN (${issues.map(() => '?').join(', ')})`).all(...issues.map((i) => i.id)) as Array<{ id: number }>).map((r) => r.id),
+        );
+        for (const i of issues) i.hasSource = located.has(i.id);
+      }
+      return issues;
+    },
     latestEvents: (issueId, limit) => h.errors.listEvents({ issueId }, { limit }).items.map(toEventRow),
     openIssueCount: () => h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0),
   };

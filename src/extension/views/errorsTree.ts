@@ -2,13 +2,22 @@ import * as vscode from 'vscode';
 import type { Category, IssueRow, IssueStatus, Severity } from '../../shared/protocol';
 import { SafeMarkdown, ago } from './markdown';
 
-export type GroupBy = 'status' | 'component' | 'category' | 'task';
+export const GROUP_BY = ['status', 'component', 'category', 'task'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+/** The workspace-state key of the Errors view's grouping (view state, not a setting). */
+export const GROUP_BY_KEY = 'rebound.errors.groupBy';
+
+export function isGroupBy(v: unknown): v is GroupBy {
+  return typeof v === 'string' && (GROUP_BY as readonly string[]).includes(v);
+}
 
 export interface IssueDetail extends IssueRow {
   culprit: string | null;
   task: string | null;
   migration: string | null;
   firstSeen: number;
+  /** One of its events has a source location (file, line). */
+  hasSource?: boolean;
 }
 
 export interface EventRow {
@@ -73,6 +82,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
   }
 
   setGroupBy(by: GroupBy): void {
+    if (!isGroupBy(by)) throw new Error(`Unknown grouping: ${String(by)}`);
     this.groupBy = by;
     this.refresh();
   }
@@ -113,8 +123,9 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
   getTreeItem(node: ErrorsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'group': {
-        const label = node.key ?? `(no ${node.by})`;
-        const item = new vscode.TreeItem(capitalise(label), node.by === 'status' && node.key !== 'unresolved' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        // Statuses and categories are Rebound's words; task and component names are the user's and keep their case.
+        const label = node.key === null ? `(no ${node.by})` : node.by === 'status' || node.by === 'category' ? capitalise(node.key) : node.key;
+        const item = new vscode.TreeItem(label, node.by === 'status' && node.key !== 'unresolved' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.by}:${node.key}`;
         item.description = `${node.count}`;
         item.contextValue = 'rebound.group';
@@ -134,7 +145,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
         item.id = `issue:${i.id}`;
         item.iconPath = i.status === 'resolved' ? new vscode.ThemeIcon('pass') : i.status === 'ignored' ? new vscode.ThemeIcon('eye-closed') : SEVERITY_ICON[i.severity];
         item.description = `${i.code} · ${i.count}× · ${ago(i.lastSeen)}${i.substatus === 'regressed' || i.substatus === 'escalating' ? ` · ${i.substatus}` : ''}`;
-        item.contextValue = `rebound.issue.${i.status}${i.task ? '.task' : ''}${i.migration ? '.migration' : ''}`;
+        item.contextValue = `rebound.issue.${i.status}${i.task ? '.task' : ''}${i.migration ? '.migration' : ''}${i.hasSource ? '.source' : ''}`;
         item.tooltip = new SafeMarkdown()
           .bold(i.title)
           .field('Code', i.code)

@@ -36,6 +36,11 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
     this.changed.fire(undefined);
   }
 
+  /** Whether an open breaker is counting down to its trial call (the view re-renders every second). */
+  countingDown(now = Date.now()): boolean {
+    return (this.model()?.breakers() ?? []).some((b) => b.breaker.state === 'open' && b.retryAt !== null && b.retryAt > now - 1000);
+  }
+
   getChildren(parent?: HealthNode): HealthNode[] {
     if (parent) return [];
     const m = this.model();
@@ -93,8 +98,11 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
       b.state === 'closed' ? 'circle-large-outline' : b.state === 'half-open' ? 'circle-large' : 'circle-slash',
       b.state === 'closed' ? undefined : new vscode.ThemeColor(b.state === 'half-open' ? 'list.warningForeground' : 'list.errorForeground'),
     );
-    const wait = n.retryAt !== null ? Math.max(0, Math.ceil((n.retryAt - Date.now()) / 1000)) : null;
-    item.description = `${b.state}${failures !== undefined ? ` · ${failures} failure${failures === 1 ? '' : 's'}` : ''}${b.state === 'open' && wait !== null ? ` · half-open in ${wait}s` : ''}`;
+    // Computed when shown (the view re-renders every second while a breaker counts down): once the
+    // break is over, the next call is a trial, whatever the stored state still says.
+    const wait = n.retryAt !== null ? Math.ceil((n.retryAt - Date.now()) / 1000) : null;
+    const when = b.state !== 'open' || wait === null ? '' : wait > 0 ? ` · half-open in ${wait}s` : ' · break over: the next call is a trial';
+    item.description = `${b.state}${failures !== undefined ? ` · ${failures} failure${failures === 1 ? '' : 's'}` : ''}${when}`;
     item.contextValue = `rebound.breaker.${b.state}`;
     item.tooltip = new SafeMarkdown()
       .bold(`Circuit breaker ${b.key}`)

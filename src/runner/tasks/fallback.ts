@@ -18,7 +18,7 @@ export function addDeadLetter(core: TaskRunnerCore, def: TaskDefinition, runId: 
     component: 'tasks',
     input: { task, runId, step: step.name, stepIndex: failure.index },
     error: failure.error,
-    attempts: core.attempts.list({ runId }).map((a) => ({
+    attempts: failedStepAttempts(core.attempts.list({ runId })).map((a) => ({
       number: a.number,
       startedAt: a.startedAt,
       delayMs: a.delayMs,
@@ -31,6 +31,18 @@ export function addDeadLetter(core: TaskRunnerCore, def: TaskDefinition, runId: 
     context: { cwd, command: step.command, exitCode: failure.exitCode, undone: outcome.undone, fallback },
     runId,
   });
+}
+
+/**
+ * The attempts of the step that failed: each step's retry policy numbers its attempts from 1, so
+ * they are the run's attempts from the last attempt number 1 on (the earlier steps' successful
+ * attempts are not attempts at the work that is parked).
+ */
+export function failedStepAttempts<T extends { number: number; startedAt: number }>(all: readonly T[]): T[] {
+  const ordered = [...all].sort((a, b) => a.startedAt - b.startedAt);
+  let from = 0;
+  for (let i = 0; i < ordered.length; i++) if (ordered[i].number === 1) from = i;
+  return ordered.slice(from);
 }
 
 /** Runs the task's fallback task (once per chain: a cycle or a missing task is noted and skipped). */

@@ -13,3 +13,4 @@ export {
 } from './runner';
 export { openTaskRunner, type OpenedTaskRunner } from './open';
 export { currentRunOwner, isOwnerAlive, processStartTime, findRunProcesses, stopRunProcesses, RUN_ID_ENV } from './owner';
+export { outcomeVerdict, storedVerdict } from './verdicts';

@@ -42,7 +42,9 @@ describe('Errors view, dead letters, health and status bar on a seeded store', (
     assert.equal(reset.issue.count, 2, 'two events were grouped into one issue');
     const item = tree.getTreeItem(reset);
     assert.match(String(item.description), /2×/);
-    assert.equal(item.contextValue, 'rebound.issue.unresolved.task');
+    assert.equal(item.contextValue, 'rebound.issue.unresolved.task', 'no source location: Open Source Location is not offered');
+    const build = issues.find((n) => n.kind === 'issue' && n.issue.task === 'build')!;
+    assert.equal(tree.getTreeItem(build).contextValue, 'rebound.issue.unresolved.task.source', 'an issue with a located event offers Open Source Location');
     const events = tree.getChildren(reset);
     assert.equal(events.length, 2);
   });
@@ -76,7 +78,7 @@ describe('Errors view, dead letters, health and status bar on a seeded store', (
     await vscode.commands.executeCommand('rebound.errors.groupBy', 'task');
     try {
       const labels = tree.getChildren().map((n) => label(tree.getTreeItem(n))).sort();
-      assert.deepEqual(labels, ['Build', 'Fetch-deps', 'Report']);
+      assert.deepEqual(labels, ['build', 'fetch-deps', 'report'], 'task names keep their case');
     } finally {
       await vscode.commands.executeCommand('rebound.errors.groupBy', 'status');
     }

@@ -22,6 +22,8 @@ describe('Rebound tasks in the editor', function () {
 
   it('provides the tasks of config.json as VS Code tasks of type rebound, and resolves tasks.json entries', async () => {
     const all = await vscode.tasks.fetchTasks({ type: 'rebound' });
+    // An explicit (empty) list of problem matchers: Run Task does not ask to scan the output.
+    assert.ok(all.every((t) => Array.isArray(t.problemMatchers)), 'every task defines its problem matchers');
     // A tasks.json entry with the same definition customises the provided task (VS Code merges them).
     const names = [...new Set(all.map((t) => (t.definition as { task?: string }).task ?? ''))].sort();
     assert.deepEqual(names, ['compile', 'deploy', 'fetch', 'slow']);
@@ -59,7 +61,10 @@ describe('Rebound tasks in the editor', function () {
     const run = lastRun('deploy');
     assert.equal(run.state, 'failed', 'a permanent failure ends the run failed (its completed steps undone)');
     const node = api.ui!.tasks.getChildren().find((t) => t.name === 'deploy')!;
-    assert.match(String(api.ui!.tasks.getTreeItem(node).contextValue), /\.resumable/, 'the Tasks view offers Resume');
+    const item = api.ui!.tasks.getTreeItem(node);
+    assert.match(String(item.contextValue), /\.failed/);
+    assert.doesNotMatch(String(item.contextValue), /\.(resumable|interrupted)/, 'Resume Interrupted Run is only offered on interrupted runs');
+    assert.match(String(item.description), /^failed \(FIX-MANIFEST\) \d+s ago$/, 'the same verdict the terminal gave');
     const attempts = runner().attempts.list({ runId: run.id });
     assert.equal(attempts.filter((a) => a.outcome !== 'success').length, 1, 'the permanent failure was not retried');
     const store = api.session!.store()!;
@@ -107,6 +112,8 @@ describe('Rebound tasks in the editor', function () {
     });
     await waitFor(() => pids.every((p) => !isProcessAlive(p)), 'every process of the task to be gone', 10_000);
     assert.equal(lastRun('slow').state, 'cancelled');
+    const node = api.ui!.tasks.getChildren().find((t) => t.name === 'slow')!;
+    assert.match(String(api.ui!.tasks.getTreeItem(node).description), /^cancelled \(RB-CANCEL-001\)/, 'one code for a cancellation everywhere');
   });
 
   it('does not run a task that another process (the CLI, another window) is running', async () => {

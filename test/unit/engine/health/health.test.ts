@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_HEALTH_THRESHOLDS, evaluateHealth, healthComponentOf, healthThresholdsSchema } from '../../../../src/engine/health';
 
-const m = (component: string, o: Partial<{ unresolvedIssues: number; unresolvedCritical: number; events24h: number; openBreakers: number }> = {}) => ({
+const m = (component: string, o: Partial<{ unresolvedIssues: number; unresolvedCritical: number; events24h: number; openBreakers: number; failedRuns: number; pendingDeadLetters: number }> = {}) => ({
   component,
   unresolvedIssues: 0,
   unresolvedCritical: 0,
   events24h: 0,
   openBreakers: 0,
+  failedRuns: 0,
+  pendingDeadLetters: 0,
   ...o,
 });
 
@@ -33,6 +35,18 @@ describe('health', () => {
     assert.equal(r.status, 'failing');
     assert.equal(r.components.find((c) => c.component === 'tasks')!.status, 'failing');
     assert.equal(r.components.find((c) => c.component === 'store')!.status, 'degraded');
+  });
+
+  it('seed-style defaults: one failed run or one pending dead letter degrades a component; three failed runs make it failing', () => {
+    const one = evaluateHealth([m('tasks', { failedRuns: 1 })]);
+    assert.equal(one.components.find((c) => c.component === 'tasks')!.status, 'degraded');
+    assert.match(one.components.find((c) => c.component === 'tasks')!.reasons[0], /^1 failed run\(s\) not followed by a success \(degraded above 0\)$/);
+    assert.equal(evaluateHealth([m('tasks', { failedRuns: 3 })]).status, 'failing');
+    assert.equal(evaluateHealth([m('migrations', { pendingDeadLetters: 1 })]).components.find((c) => c.component === 'migrations')!.status, 'degraded');
+    assert.equal(evaluateHealth([m('migrations', { pendingDeadLetters: 6 })]).status, 'failing');
+    const t = healthThresholdsSchema.parse({ failedRuns: { degraded: 2, failing: 10 }, windowHours: 4 });
+    assert.equal(evaluateHealth([m('tasks', { failedRuns: 2 })], t).status, 'healthy');
+    assert.equal(t.windowHours, 4);
   });
 
   it('thresholds are configurable', () => {
