@@ -12,3 +12,5 @@ export * from './migrations';
 export * from './tasks';
 export * from './config';
 export * from './problems';
+export * from './locate';
+export * from './events';

@@ -1,31 +1,13 @@
 import type { Classification, Classifier } from '../engine/classify/classifier';
-import { isReboundError } from '../engine/errors/reboundError';
-import type { Category, ErrorContext, Severity } from '../engine/errors/types';
-import { fingerprint } from '../engine/fingerprint/fingerprint';
-import { topWorkspaceFrame, type StackFrame } from '../engine/fingerprint/stackFrame';
-import { healthComponentOf } from '../engine/health/evaluate';
+import type { Category, Severity } from '../engine/errors/types';
+import { EventPreparer, type IssueDescription, type PreparedEvent, type RecordInput } from '../engine/events/prepare';
 import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
 import { redact } from '../engine/redact/redact';
-import { clampPage, inList, likePattern, type IssueDescription, type IssueRepository, type PageRequest } from './issues';
+import { clampPage, inList, likePattern, type IssueRepository, type PageRequest } from './issues';
 import { overflowDescription, type EventBudget } from './limits';
 import type { Database, Statement } from './sqlite';
 
-/** A failure to record. Everything is optional; what is missing is taken from `error`. */
-export interface RecordInput {
-  /** The thrown value: message, stack, code, cause chain and (for Rebound errors) context. */
-  error?: unknown;
-  message?: string;
-  /** The command's output: classified, searched for a workspace frame, and its tail kept as details. */
-  output?: string;
-  details?: string;
-  stack?: string;
-  /** Milliseconds since the epoch; default the store's clock. */
-  time?: number;
-  /** Where it happened; merged over a Rebound error's own context. */
-  context?: ErrorContext;
-  /** An already made classification (skips the classifier). */
-  classification?: Classification;
-}
+export type { RecordInput } from '../engine/events/prepare';
 
 export interface RecordResult {
   /** The stored row, or null when flood control only counted the event. */
@@ -173,32 +155,27 @@ const ISSUE_ID = EVENT_COLUMNS.length - 1;
 const FINGERPRINT = EVENT_COLUMNS.indexOf('fingerprint');
 const RUN_ID = EVENT_COLUMNS.indexOf('run_id');
 
-const LIMITS = { message: 4000, details: 4000, stack: 16000, command: 2000 };
-
-/** An event ready to store: classified, redacted and fingerprinted (pure work, done outside the transaction). */
+/** An event ready to store, its values in EVENT_COLUMNS order; the last one, issue_id, is set when the issue is known. */
 interface Prepared {
   time: number;
   classification: Classification;
   description: IssueDescription;
-  /** Values for EVENT_COLUMNS; the last one, issue_id, is set when the issue is known. */
   values: unknown[];
   bucketComponent: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);
-const cap = (s: string | undefined, n: number): string | null => (s === undefined ? null : s.length > n ? s.slice(0, n) : s);
-const tail = (s: string, n: number): string => (s.length > n ? s.slice(s.length - n) : s);
+function valuesOf(p: PreparedEvent): unknown[] {
+  const r = p.row;
+  return [
+    r.time, r.severity, r.category, r.code, r.component, r.message, r.details, r.stack, r.task, r.step, r.migration,
+    r.file, r.line, r.column, r.command, r.exitCode, r.signal, r.durationMs, r.attempt, r.runId, r.rule, r.evidence,
+    r.fingerprint, null,
+  ];
+}
+
 const HOUR = 3_600_000;
 /** Issues remembered across batches at most (a batch touches a few hundred at most, typically). */
 const ISSUE_CACHE_LIMIT = 10_000;
-
-/** The frames part of a stack, as first seen: redacted, whether redaction changed nothing, its top workspace frame. */
-interface KnownFrames {
-  redacted: string;
-  clean: boolean;
-  frame: StackFrame | undefined;
-}
 
 interface Touched {
   id: number;
@@ -236,10 +213,7 @@ export class EventRepository {
   private readonly insert: Statement;
   private readonly bucket: Statement;
   private readonly byId: Statement<[number], EventRow>;
-  private readonly frameCache = new Map<string, KnownFrames>();
-  private readonly redactCache = new Map<string, string>();
-  private lastFrames: string | undefined;
-  private lastKnown: KnownFrames | undefined;
+  private readonly preparer: EventPreparer;
   private readonly fkOn: Statement<[], number>;
   private readonly dataVersion: Statement<[], number>;
   private readonly totalChanges: Statement<[], number>;
@@ -255,6 +229,7 @@ export class EventRepository {
     private readonly issues: IssueRepository,
     private readonly options: RecorderOptions,
   ) {
+    this.preparer = new EventPreparer(options);
     this.insert = db.prepare(`INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`);
     this.bucket = db.prepare(
       `INSERT INTO event_buckets (hour, severity, category, component, count) VALUES (?, ?, ?, ?, ?)
@@ -299,133 +274,9 @@ export class EventRepository {
     return results;
   }
 
-  /** `redact` remembered for short values that repeat across events (commands, files, culprits, evidence lines). */
-  private redactRepeated(text: string): string {
-    if (text.length > 256) return redact(text);
-    let r = this.redactCache.get(text);
-    if (r === undefined) {
-      if (this.redactCache.size >= 1024) this.redactCache.clear();
-      r = redact(text);
-      this.redactCache.set(text, r);
-    }
-    return r;
-  }
-
   private prepare(input: RecordInput): Prepared {
-    const error = input.error;
-    const own = isReboundError(error) ? error.context : undefined;
-    // Read only below: merged only when both are there.
-    const ctx: ErrorContext = own === undefined ? (input.context ?? NO_CONTEXT) : input.context === undefined ? own : { ...own, ...input.context };
-    const e: object = typeof error === 'object' && error !== null ? error : NO_ERROR;
-    const rawMessage = str(input.message) ?? str(prop(e, 'message')) ?? (typeof error === 'string' ? error : undefined);
-    const output = str(input.output);
-    const classification =
-      input.classification ??
-      this.options.classifier.classify({
-        message: rawMessage,
-        output,
-        exitCode: ctx.exitCode,
-        signal: ctx.signal,
-        error,
-        component: ctx.component,
-        task: ctx.task,
-      });
-    const message = redact(cap(rawMessage, LIMITS.message) || classification.code);
-    const stack = cap(str(input.stack) ?? str(prop(e, 'stack')), LIMITS.stack);
-    const details = str(input.details) ?? (output ? tail(output, LIMITS.details) : undefined);
-    const name = str(prop(e, 'name'));
-    const frames = stack === null ? undefined : this.frames(stack, name, rawMessage, message);
-    const redactedStack = frames === undefined ? null : frames.stack;
-    const fp = fingerprint({
-      code: classification.code,
-      message,
-      frame: frames?.frame ?? topWorkspaceFrame(frames?.head, this.options.workspaceRoot) ?? topWorkspaceFrame(output, this.options.workspaceRoot),
-      task: ctx.task,
-      migration: ctx.migration,
-      component: ctx.component,
-      workspaceRoot: this.options.workspaceRoot,
-    });
-    const time = num(input.time) ?? this.options.now();
-    const file = str(ctx.file) ?? fp.frame?.file;
-    const line = num(ctx.line) ?? fp.frame?.line ?? null;
-    const column = num(ctx.column) ?? fp.frame?.column ?? null;
-    const values = [
-      time,
-      classification.severity,
-      classification.category,
-      classification.code,
-      ctx.component ?? null,
-      message,
-      details === undefined ? null : redact(details),
-      redactedStack,
-      ctx.task ?? null,
-      ctx.step ?? null,
-      ctx.migration ?? null,
-      file === undefined ? null : this.redactRepeated(file),
-      line,
-      column,
-      ctx.command === undefined ? null : this.redactRepeated(cap(ctx.command, LIMITS.command)!),
-      num(ctx.exitCode),
-      ctx.signal ?? null,
-      num(ctx.durationMs),
-      num(ctx.attempt),
-      ctx.runId ?? null,
-      classification.rule,
-      classification.evidence === undefined ? null : this.redactRepeated(classification.evidence),
-      fp.fingerprint,
-      null,
-    ];
-    return {
-      time,
-      classification,
-      values,
-      bucketComponent: healthComponentOf(ctx),
-      description: {
-        fingerprint: fp.fingerprint,
-        title: fp.title,
-        culprit: fp.culprit ? this.redactRepeated(fp.culprit) : null,
-        code: classification.code,
-        category: classification.category,
-        severity: classification.severity,
-        component: ctx.component ?? null,
-        task: ctx.task ?? null,
-        migration: ctx.migration ?? null,
-      },
-    };
-  }
-
-  /**
-   * A stack split at its first frame line: the head (the message) is redacted each time; the
-   * frames, which repeat for every failure of one code path, are redacted and searched for the
-   * top workspace frame once and remembered (a small cache). Returns the redacted stack (the very
-   * `stack` string when nothing in it was secret), its redacted head and the frames' top workspace frame.
-   */
-  private frames(stack: string, name: string | undefined, rawMessage: string | undefined, message: string): { stack: string; head: string; frame: StackFrame | undefined } {
-    let cut = stack.indexOf('\n    at ');
-    if (cut < 0) {
-      const m = /\n[ \t]+at /.exec(stack);
-      cut = m ? m.index : stack.length;
-    }
-    const rawHead = stack.slice(0, cut);
-    // The head is usually "Name: message", whose message is already redacted (and is the very
-    // same string when nothing was redacted).
-    let head: string;
-    if (name !== undefined && rawMessage !== undefined && isHead(rawHead, name, rawMessage)) head = message === rawMessage ? rawHead : `${name}: ${message}`;
-    else head = redact(rawHead);
-    const rest = stack.slice(cut);
-    // Repeats of one failure have the very same frames: comparing with the last ones is cheaper
-    // than hashing a long string for the map.
-    let known = rest === this.lastFrames ? this.lastKnown : this.frameCache.get(rest);
-    if (!known) {
-      if (this.frameCache.size >= 256) this.frameCache.clear();
-      const redacted = redact(rest);
-      known = { redacted, clean: redacted === rest, frame: topWorkspaceFrame(rest, this.options.workspaceRoot) };
-      this.frameCache.set(rest, known);
-    }
-    this.lastFrames = rest;
-    this.lastKnown = known;
-    // Nothing redacted: the stack as it came (one flat string, not a new concatenation to copy).
-    return { stack: head === rawHead && known.clean ? stack : head + known.redacted, head, frame: known.frame };
+    const p = this.preparer.prepare(input);
+    return { time: p.row.time, classification: p.classification, description: p.issue, values: valuesOf(p), bucketComponent: p.bucketComponent };
   }
 
   private store(prepared: Prepared[]): RecordResult[] {
@@ -626,27 +477,4 @@ export function eventWhere(f: EventFilter): { sql: string; params: unknown[] } {
     params.push(f.until);
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
-
-const NO_CONTEXT: ErrorContext = Object.freeze({});
-const NO_ERROR: object = Object.freeze({});
-
-/** Whether `head` is exactly `${name}: ${message}` (without building that string). */
-function isHead(head: string, name: string, message: string): boolean {
-  return (
-    head.length === name.length + 2 + message.length &&
-    head.startsWith(name) &&
-    head.charCodeAt(name.length) === 58 &&
-    head.charCodeAt(name.length + 1) === 32 &&
-    head.endsWith(message)
-  );
-}
-
-/** `o[key]`, or undefined when reading it throws (a hostile getter). */
-function prop(o: object, key: string): unknown {
-  try {
-    return (o as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
 }

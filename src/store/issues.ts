@@ -195,18 +195,8 @@ function stateParams(s: IssueState): unknown[] {
   ];
 }
 
-/** What describes an issue, refreshed from its latest event. */
-export interface IssueDescription {
-  fingerprint: string;
-  title: string;
-  culprit: string | null;
-  code: string;
-  category: Category;
-  severity: Severity;
-  component: string | null;
-  task: string | null;
-  migration: string | null;
-}
+import type { IssueDescription } from '../engine/events/prepare';
+export type { IssueDescription };
 
 const SEVERITY_RANK = `CASE severity WHEN 'CRITICAL' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END`;
 const SORTS: Record<IssueSortKey, string> = {

@@ -196,7 +196,7 @@ function list(ctx: CliContext): number {
 function guidanceLines(g: Guidance): string[] {
   const lines = [`${g.code}: ${printable(g.title)}`, '', printable(g.explanation)];
   if (g.steps.length) lines.push('', 'What to do:', ...g.steps.map((s, i) => `  ${i + 1}. ${printable(s)}`));
-  const actions = g.actions.map((a) => (a.kind === 'quickFix' ? `quick fix ${a.id}` : a.kind === 'openFile' ? `open ${a.path}` : a.kind));
+  const actions = g.actions.map((a) => (a.kind === 'quickFix' ? `quick fix ${a.id}` : a.kind === 'openFile' ? `open ${a.path}${a.line ? `:${a.line}` : ''}` : a.kind));
   if (actions.length) lines.push('', `Actions: ${actions.join(', ')}`);
   return lines;
 }
@@ -213,7 +213,8 @@ function show(ctx: CliContext): number {
       return EXIT.failed;
     }
     const events = store.listEvents({ issueId: id }, { limit: intFlag(ctx, 'limit') ?? 5 });
-    const guidance = new GuidanceCatalog(config.rules).resolve(issue.code);
+    const latest = events.items[0];
+    const guidance = new GuidanceCatalog(config.rules).resolve(issue.code, latest ? { file: latest.file, line: latest.line } : undefined);
     const { state: _state, ...plain } = issue;
     ctx.out.json({ ok: true, issue: plain, events: events.items, guidance });
     const line = (label: string, value: string | number | null | undefined) => {

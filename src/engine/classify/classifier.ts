@@ -1,6 +1,8 @@
 import { isReboundError } from '../errors/reboundError';
 import type { Category, Severity } from '../errors/types';
 import { BUILTIN_RULES } from './builtinRules';
+import { headlineOf } from './headline';
+import { stripAnsi } from '../problems/lines';
 import { NO_CODES, NO_STATUSES, codeAliases, compileRules, setCode, setStatus, type CompiledRules, type ScanResult } from './compile';
 import { ruleFromUser, type MatchSpec, type Rule } from './rule';
 import type { UserRule } from './ruleSchema';
@@ -38,6 +40,8 @@ export interface Classification {
 
 interface Facts {
   text: string;
+  /** The command's output alone (for the most telling line when no rule matches). */
+  output?: string;
   exitCode?: number;
   signal?: string;
   codes: Map<string, number>;
@@ -72,7 +76,7 @@ export class Classifier {
       }
     });
     this.user = compileRules(user);
-    this.builtin = builtinRules === BUILTIN_RULES ? builtinCompiled : compileRules(builtinRules);
+    this.builtin = builtinRules === BUILTIN_RULES ? builtinCompiled : compileRules(builtinRules, { weakFirst: true });
   }
 
   /** Rules left out because they could not be compiled, with the reason. */
@@ -102,7 +106,7 @@ export class Classifier {
   }
 }
 
-const builtinCompiled: CompiledRules = compileRules(BUILTIN_RULES);
+const builtinCompiled: CompiledRules = compileRules(BUILTIN_RULES, { weakFirst: true });
 
 /** A classifier with the built-in rules only. */
 export const defaultClassifier = new Classifier();
@@ -143,12 +147,39 @@ function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classif
   if (facts.exitCode !== undefined && mark(index.byExitCode.get(facts.exitCode))) any = true;
   if (facts.signal !== undefined && mark(index.bySignal.get(facts.signal))) any = true;
   if (!any) return undefined;
+  // Built-in rules: a spec that only names an exit code or a signal is weaker evidence than a line
+  // of output (an abort after a failed assertion is a failed assertion): it decides only when no
+  // rule matched on text, an error code or an HTTP status. User rules decide in their own order.
+  let statusOnly: { r: number } | undefined;
   for (let r = 0; r < rules.length; r++) {
     if (candidate[r] === 0) continue;
     const rule = rules[r];
     for (let s = 0; s < rule.any.length; s++) {
-      const at = specMatch(rule.any[s], compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts);
+      const spec = rule.any[s];
+      const at = specMatch(spec, compiled.literalIds[r][s], compiled.patternIds[r][s], scan, facts);
       if (at === undefined) continue;
+      if (compiled.weakFirst && isStatusOnly(spec)) {
+        statusOnly ??= { r };
+        continue;
+      }
+      return decided(rule, at, scan, facts);
+    }
+  }
+  return statusOnly === undefined ? undefined : decided(rules[statusOnly.r], -1, scan, facts);
+}
+
+function isStatusOnly(spec: MatchSpec): boolean {
+  return (
+    (spec.exitCode !== undefined || spec.signal !== undefined) &&
+    spec.output === undefined &&
+    spec.pattern === undefined &&
+    spec.line === undefined &&
+    spec.errorCode === undefined &&
+    spec.httpStatus === undefined
+  );
+}
+
+function decided(rule: Rule, at: number, scan: ScanResult, facts: Facts): Classification {
       const c: Classification = {
         code: rule.code,
         category: rule.category,
@@ -161,9 +192,6 @@ function first(compiled: CompiledRules, scan: ScanResult, facts: Facts): Classif
       const delay = scan.delayHintMs ?? facts.delayHintMs;
       if (delay !== undefined) c.delayHintMs = delay;
       return c;
-    }
-  }
-  return undefined;
 }
 
 /** Where `key` was seen: the structured facts first (-1), then the text. */
@@ -243,6 +271,9 @@ function fallback(facts: Facts | undefined, delay?: number): Classification {
     ? { code: 'RB-EXEC-001', category: 'unknown', severity: 'HIGH', retryable: false, guidance: 'RB-EXEC-001', rule: 'fallback' }
     : { code: 'RB-UNKNOWN-001', category: 'unknown', severity: 'MEDIUM', retryable: false, guidance: 'RB-UNKNOWN-001', rule: 'fallback' };
   if (facts?.ownFallback) Object.assign(c, facts.ownFallback);
+  // Unexplained output still says something: its most telling line is the evidence (and headline).
+  const telling = facts?.output ? headlineOf(facts.output) : undefined;
+  if (telling) c.evidence = telling;
   const d = delay ?? facts?.delayHintMs;
   if (d !== undefined) c.delayHintMs = d;
   return c;
@@ -266,6 +297,7 @@ function gather(input: FailureInput): Facts {
   // Every field from the start: one object shape, no property store growing field by field.
   const facts: Facts = {
     text: '',
+    output: undefined,
     codes: NO_CODES as Map<string, number>,
     statuses: NO_STATUSES as Map<number, number>,
     exitCode: int(input.exitCode),
@@ -304,8 +336,11 @@ function gather(input: FailureInput): Facts {
     }
     e = next;
   }
-  const out = str(input.output);
+  let out = str(input.output);
+  // Colours split the words rules look for ("\u001b[91merror\u001b[0m TS2304"): the text is read without them.
+  if (out && out.indexOf('\u001b') >= 0) out = stripAnsi(out);
   if (out) texts.push(out);
+  facts.output = out;
   facts.text = texts.length === 1 ? texts[0] : texts.join('\n');
   return facts;
 }

@@ -31,6 +31,8 @@ export interface CompiledRules {
     bySignal: Map<string, number[]>;
   };
   scan(text: string): ScanResult;
+  /** Whether specs naming only an exit code or a signal decide after every other match (built-in rules). */
+  weakFirst: boolean;
   /** Rules that could not be compiled (a bad regular expression) and were left out, with the reason. */
   problems: string[];
 }
@@ -67,9 +69,19 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 // Structural verifiers, run on a line holding one of their triggers.
+// "HTTP/1.1 503", "HTTP Error 404" (Python), "status: 429", "returned error: 404" (curl),
+// "ERROR 404: Not Found." (wget), "awaiting response... 503" (wget).
 const HTTP =
-  /(?:\bHTTP(?:\/\d(?:\.\d)?)?"?\s+|\bstatus(?:[ _-]?code)?"?\s*[:=]?\s*|\b(?:returned|responded with|received)\s+)([1-5]\d\d)\b/gi;
-const HTTP_TRIGGERS = ['http', 'status', 'returned', 'responded with', 'received'];
+  /(?:\bHTTP(?:\/\d(?:\.\d)?)?"?\s+(?:Error\s+)?|\bstatus(?:[ _-]?code)?"?\s*[:=]?\s*|\b(?:returned|responded with|received)(?: error:?| status(?: code)?:?)?\s+|\bERROR (?=\d\d\d: )|\bawaiting response\.\.\. )([1-5]\d\d)\b/gi;
+const HTTP_TRIGGERS = ['http', 'status', 'returned', 'responded with', 'received', 'error 4', 'error 5', 'awaiting response'];
+// "404 Not Found" (npm, curl -i, requests' "404 Client Error"): a status followed by its reason phrase.
+const REASONS = [
+  'bad request', 'unauthorized', 'payment required', 'forbidden', 'not found', 'method not allowed', 'not acceptable', 'proxy authentication required',
+  'request timeout', 'request time-out', 'conflict', 'gone', 'precondition failed', 'payload too large', 'unprocessable entity', 'unprocessable content',
+  'too many requests', 'internal server error', 'not implemented', 'bad gateway', 'service unavailable', 'gateway timeout', 'gateway time-out',
+  'http version not supported', 'client error', 'server error',
+];
+const REASON = new RegExp(`\\b([45]\\d\\d) (?:${REASONS.join('|')})\\b`, 'gi');
 const RETRY_AFTER =
   /\bretry-after"?\s*[:=]\s*"?(\d+)\b|\bretry (?:again )?(?:after|in) (\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b/gi;
 const UNIT_MS: Record<string, number> = {
@@ -98,7 +110,7 @@ interface ScanState extends ScanResult {
  * trigger. User `pattern`s (which name no trigger) and non-ASCII literals are searched with one
  * extra expression each, only when a rule has them.
  */
-export function compileRules(rules: readonly Rule[]): CompiledRules {
+export function compileRules(rules: readonly Rule[], options: { weakFirst?: boolean } = {}): CompiledRules {
   const problems: string[] = [];
   const keys: string[] = [];
   const keyInfo: Key[] = [];
@@ -198,6 +210,16 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   );
   addVerifier(
     {
+      run(line, lineStart, found) {
+        REASON.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = REASON.exec(line)) !== null) setStatus(found, Number(m[1]), lineStart + m.index);
+      },
+    },
+    REASONS,
+  );
+  addVerifier(
+    {
       run(line, _lineStart, found) {
         RETRY_AFTER.lastIndex = 0;
         let m: RegExpExecArray | null;
@@ -284,5 +306,5 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
     return found;
   };
 
-  return { rules: kept, literalIds, patternIds, conditionCount, index, scan, problems };
+  return { rules: kept, literalIds, patternIds, conditionCount, index, scan, problems, weakFirst: options.weakFirst === true };
 }

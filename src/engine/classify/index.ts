@@ -2,3 +2,4 @@ export { Classifier, createClassifier, defaultClassifier, type Classification, t
 export { BUILTIN_RULES } from './builtinRules';
 export { ruleFromUser, type Rule, type MatchSpec } from './rule';
 export { ruleSchema, rulesSchema, ruleMatchSchema, type UserRule, type RuleMatch } from './ruleSchema';
+export { headlineOf } from './headline';

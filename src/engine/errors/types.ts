@@ -25,6 +25,8 @@ export interface ErrorContext {
   line?: number;
   column?: number;
   command?: string;
+  /** The folder the command ran in (absolute, or relative to the workspace): relative paths in its output resolve against it. */
+  cwd?: string;
   exitCode?: number;
   signal?: string;
   durationMs?: number;

@@ -1,6 +1,6 @@
 import type { UserRule } from '../classify/ruleSchema';
 import { BUILTIN_GUIDANCE } from './catalog';
-import type { Guidance } from './guidance';
+import { forEvent, type Guidance, type GuidanceWhere } from './guidance';
 
 /**
  * Guidance by error code: the built-in catalog, plus entries from user rules (their `title` and
@@ -25,13 +25,15 @@ export class GuidanceCatalog {
     });
   }
 
-  get(code: string): Guidance | undefined {
-    return this.entries.get(code);
+  /** The entry for `code`, filled in for the event at `where` (its file, or no file action at all). */
+  get(code: string, where?: GuidanceWhere): Guidance | undefined {
+    const g = this.entries.get(code);
+    return g && forEvent(g, where);
   }
 
-  /** The entry for `code`, or the generic "unclassified" entry titled with the code. */
-  resolve(code: string): Guidance {
-    return this.entries.get(code) ?? { ...BUILTIN_GUIDANCE.get('RB-UNKNOWN-001')!, code, title: code };
+  /** The entry for `code`, or the generic "unclassified" entry titled with the code; filled in for `where`. */
+  resolve(code: string, where?: GuidanceWhere): Guidance {
+    return forEvent(this.entries.get(code) ?? { ...BUILTIN_GUIDANCE.get('RB-UNKNOWN-001')!, code, title: code }, where);
   }
 
   codes(): string[] {

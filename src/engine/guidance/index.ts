@@ -1,3 +1,3 @@
 export { GuidanceCatalog, builtinGuidance } from './guidanceCatalog';
 export { BUILTIN_GUIDANCE } from './catalog';
-export { QUICK_FIXES, type Guidance, type GuidanceAction, type QuickFixId } from './guidance';
+export { EVENT_FILE, QUICK_FIXES, forEvent, type Guidance, type GuidanceAction, type GuidanceWhere, type QuickFixId } from './guidance';

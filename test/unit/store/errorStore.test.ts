@@ -46,7 +46,8 @@ describe('error store (real SQLite files)', () => {
     assert.deepEqual([e.code, e.task, e.exitCode, e.issueId, e.evidence, e.time], ['RB-NET-ECONNREFUSED', 'build', 1, r.issueId, 'Error: connect ECONNREFUSED 127.0.0.1:5432', T0]);
     assert.match(e.details ?? '', /ECONNREFUSED/);
     const issue = store.getIssue(r.issueId)!;
-    assert.deepEqual([issue.status, issue.substatus, issue.count, issue.storedCount, issue.title, issue.culprit], ['unresolved', 'new', 1, 1, 'build failed', 'task build']);
+    // Titled with the error's own headline (from the output), not the generic message.
+    assert.deepEqual([issue.status, issue.substatus, issue.count, issue.storedCount, issue.title, issue.culprit], ['unresolved', 'new', 1, 1, 'Error: connect ECONNREFUSED 127.0.0.1:5432', 'build']);
   });
 
   it('groups repeats into one issue and keeps different failures apart', () => {
@@ -65,7 +66,7 @@ describe('error store (real SQLite files)', () => {
     const r = store.record({ error: err, context: { component: 'tasks' } });
     const e = store.getEvent(r.eventId!)!;
     assert.deepEqual([e.file, e.line, e.column], ['src/load.ts', 10, 3]);
-    assert.equal(store.getIssue(r.issueId)!.culprit, 'src/load.ts in load');
+    assert.equal(store.getIssue(r.issueId)!.culprit, 'src/load.ts:10 in load');
   });
 
   it('lists events paged, newest first, with every filter; by task and by migration', () => {

@@ -88,6 +88,15 @@ describe('classifier', () => {
       assert.equal(classify({ output: "fatal: Unable to create '/repo/.git/index.lock': File exists." }).code, 'RB-LOCK-001');
     });
 
+    it('lets a line of output decide over the exit code or signal', () => {
+      // An abort after a failed assertion is a failed assertion; after "heap out of memory", out of memory.
+      const assertion = classify({ output: "check: check.c:6: main: Assertion `balance >= 0' failed.\nAborted", exitCode: 134 });
+      assert.deepEqual([assertion.code, assertion.category, assertion.evidence], ['RB-CODE-ASSERT', 'permanent', "check: check.c:6: main: Assertion `balance >= 0' failed."]);
+      assert.equal(classify({ output: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', signal: 'SIGABRT' }).code, 'RB-SYS-ENOMEM');
+      assert.equal(classify({ output: 'nothing telling here', exitCode: 134 }).code, 'RB-SIG-ABRT');
+      assert.equal(classify({ output: 'sh: 1: frobnicate: not found', exitCode: 127 }).code, 'RB-EXEC-NOTFOUND');
+    });
+
     it('prefers the earlier rule, not the earlier line', () => {
       // ENOSPC comes before ECONNRESET in the rule order.
       const r = classify({ output: 'read ECONNRESET\nwrite ENOSPC: no space left on device' });

@@ -106,16 +106,27 @@ describe('fingerprint', () => {
     assert.notEqual(a.fingerprint, fingerprint({ ...base, task: 'test', message: 'failed after 3 tries in 120ms' }).fingerprint);
   });
 
-  it('uses the top workspace frame (file and function, not the line) when there is one', () => {
+  it('uses the headline and the location (file and function, not the line, when a frame names one)', () => {
     const s1 = 'Error: x\n    at load (/w/src/load.ts:10:3)';
     const s2 = 'Error: y\n    at load (/w/src/load.ts:14:9)';
     const a = fingerprint({ code: 'RB-CODE-BUG', message: 'Cannot read properties of undefined (reading "a")', stack: s1, workspaceRoot: '/w' });
-    const b = fingerprint({ code: 'RB-CODE-BUG', message: 'Something else entirely', stack: s2, workspaceRoot: '/w' });
+    const b = fingerprint({ code: 'RB-CODE-BUG', message: 'Cannot read properties of undefined (reading "b")', stack: s2, workspaceRoot: '/w' });
     assert.equal(a.fingerprint, b.fingerprint);
-    assert.equal(a.culprit, 'src/load.ts in load');
+    assert.notEqual(a.fingerprint, fingerprint({ code: 'RB-CODE-BUG', message: 'Something else entirely', stack: s1, workspaceRoot: '/w' }).fingerprint);
+    assert.equal(a.culprit, 'src/load.ts:10 in load');
     assert.deepEqual(a.frame, { file: 'src/load.ts', line: 10, column: 3, function: 'load' });
     const c = fingerprint({ code: 'RB-BUILD-TS', message: 'build failed', output: 'src/a.ts(3,4): error TS2304: x', workspaceRoot: '/w' });
     assert.equal(c.frame?.file, 'src/a.ts');
+  });
+
+  it('keeps distinct failures of one task apart and one failure across attempts together', () => {
+    const base = { code: 'RB-EXEC-001', task: 'deploy', step: 'upload', message: 'Step "upload" of task "deploy" exited with code 1', workspaceRoot: '/w' };
+    const a = fingerprint({ ...base, headline: 'curl: (22) The requested URL returned error: 404' });
+    const b = fingerprint({ ...base, headline: "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server" });
+    assert.notEqual(a.fingerprint, b.fingerprint);
+    assert.equal(a.fingerprint, fingerprint({ ...base, headline: 'curl: (22) The requested URL returned error: 404' }).fingerprint);
+    assert.equal(a.title, 'curl: (22) The requested URL returned error: 404');
+    assert.equal(a.culprit, 'deploy › upload');
   });
 
   it('titles with the first line of the message and names the culprit', () => {

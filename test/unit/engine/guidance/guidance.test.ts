@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BUILTIN_RULES } from '../../../../src/engine/classify';
 import { ERROR_KINDS } from '../../../../src/engine/errors';
-import { GuidanceCatalog, QUICK_FIXES, builtinGuidance } from '../../../../src/engine/guidance';
+import { EVENT_FILE, GuidanceCatalog, QUICK_FIXES, builtinGuidance } from '../../../../src/engine/guidance';
 
 describe('guidance catalog', () => {
   it('has an entry with title, explanation and steps for every built-in code', () => {
@@ -17,7 +17,27 @@ describe('guidance catalog', () => {
   it('offers retry only for codes whose rule is retryable or transient', () => {
     for (const r of BUILTIN_RULES) {
       const retry = builtinGuidance.get(r.code)!.actions.some((a) => a.kind === 'retry');
-      if (retry) assert.ok(r.retryable || r.category === 'transient' || r.code === 'RB-EXEC-001', r.code);
+      if (retry) assert.ok(r.retryable || r.category === 'transient', r.code);
+    }
+  });
+
+  it('never suggests retrying code, type, lint, test or business failures', () => {
+    for (const r of BUILTIN_RULES) {
+      if (!/^RB-(?:BUILD|CODE|TEST|BUSINESS|SHELL|NPM)-/.test(r.code) && r.category !== 'business') continue;
+      const g = builtinGuidance.get(r.code)!;
+      assert.ok(!g.actions.some((a) => a.kind === 'retry' || (a.kind === 'quickFix' && a.id === 'rebound.addRetry')), r.code);
+      assert.ok(!/\bretr(?:y|ies|ied)\b/i.test([g.explanation, ...g.steps].join(' ')), `${r.code}: ${g.steps.join(' ')}`);
+    }
+  });
+
+  it('fills the event file into its actions and steps; without a file, no placeholder is left', () => {
+    const where = builtinGuidance.resolve('RB-BUILD-TS', { file: 'src/port.ts', line: 1 });
+    assert.deepEqual(where.actions, [{ kind: 'openFile', path: 'src/port.ts', line: 1 }]);
+    assert.equal(where.steps[0], 'Open src/port.ts:1.');
+    for (const code of builtinGuidance.codes()) {
+      const g = builtinGuidance.resolve(code);
+      assert.ok(!g.actions.some((a) => a.kind === 'openFile' && a.path === EVENT_FILE), `${code}: ${JSON.stringify(g.actions)}`);
+      assert.ok(!/\$\{(?:file|line|task|step|code)\}/.test(JSON.stringify(g)), code);
     }
   });
 

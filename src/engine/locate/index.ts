@@ -1,0 +1,1 @@
+export { locateFailure, type FailureLocation, type LocateOptions } from './locate';
