@@ -2,7 +2,7 @@ import { parseMigration } from './sections';
 import { LineIndex, type TextRange } from './text';
 
 /** Where in its file a failed migration step stopped. */
-export interface FailureLocation {
+export interface MigrationFailureLocation {
   section: 'up' | 'down';
   /** 0-based index of the failing statement in that section; undefined when no statement failed (a check after them). */
   statementIndex?: number;
@@ -25,7 +25,7 @@ export function failedStatementIndex(message: string): number | undefined {
  * statement failed or the file no longer has that statement, the marker line of the section
  * (the first line of a file without markers).
  */
-export function locateFailure(text: string, section: 'up' | 'down', statementIndex: number | undefined): FailureLocation {
+export function locateMigrationFailure(text: string, section: 'up' | 'down', statementIndex: number | undefined): MigrationFailureLocation {
   const lines = new LineIndex(text);
   const parsed = parseMigration(text);
   const s = section === 'down' ? parsed.down : parsed.up;

@@ -40,4 +40,4 @@ export {
   type QuickFixContext,
 } from './quickFixes';
 export { databaseSchema, databasesSchema, migrationLockSchema, migrationSnapshotsSchema, type DatabaseConfig } from './configSchema';
-export { failedStatementIndex, locateFailure, type FailureLocation } from './failureLocation';
+export { failedStatementIndex, locateMigrationFailure, type MigrationFailureLocation } from './failureLocation';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { isKind, isReboundError } from '../../engine/errors';
-import { failedStatementIndex, locateFailure } from '../../engine/migrations';
+import { failedStatementIndex, locateMigrationFailure } from '../../engine/migrations';
 import type { ResolvedDatabase } from '../../runner/migrations';
 import { codeOf, reboundDiagnostic, toRange } from './convert';
 
@@ -48,7 +48,7 @@ export class MigrationFailureDiagnostics implements vscode.CodeActionProvider, v
       return undefined;
     }
     const section = isKind(err, 'RollbackError') ? 'down' : 'up';
-    const at = locateFailure(text, section, failedStatementIndex(err.message));
+    const at = locateMigrationFailure(text, section, failedStatementIndex(err.message));
     const cause = err.cause instanceof Error ? err.cause.message : undefined;
     const what = at.statementIndex !== undefined ? `statement ${at.statementIndex + 1} of the ${section} section failed` : `the ${section} section failed after its statements`;
     const message = `${section === 'up' ? 'Migration' : 'Rollback'} failed: ${what}${cause ? `: ${cause}` : ''}. ${/stayed committed/.test(err.message) ? 'Part of it stayed committed: run Recover Migrations.' : 'Nothing of it was committed.'} Fix it, then run the migrations again.`;

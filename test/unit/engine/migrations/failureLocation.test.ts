@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { failedStatementIndex, locateFailure } from '../../../../src/engine/migrations';
+import { failedStatementIndex, locateMigrationFailure } from '../../../../src/engine/migrations';
 
 const FILE = ['-- rebound:up', 'CREATE TABLE a (id INTEGER);', 'INSERT INTO missing VALUES (1);', '', '-- rebound:down', 'DROP TABLE a;', ''].join('\n');
 
@@ -10,15 +10,15 @@ describe('migrations: where a failed migration stopped', () => {
   });
 
   it('ranges over the failing statement of the up or down section', () => {
-    const up = locateFailure(FILE, 'up', 1);
+    const up = locateMigrationFailure(FILE, 'up', 1);
     assert.deepEqual(up.range, { start: { line: 2, character: 0 }, end: { line: 2, character: 31 } });
-    const down = locateFailure(FILE, 'down', 0);
+    const down = locateMigrationFailure(FILE, 'down', 0);
     assert.deepEqual(down.range, { start: { line: 5, character: 0 }, end: { line: 5, character: 13 } });
   });
 
   it('falls back to the section marker when no statement failed or the file changed', () => {
-    assert.deepEqual(locateFailure(FILE, 'up', undefined).range, { start: { line: 0, character: 0 }, end: { line: 0, character: 13 } });
-    const gone = locateFailure(FILE, 'up', 7);
+    assert.deepEqual(locateMigrationFailure(FILE, 'up', undefined).range, { start: { line: 0, character: 0 }, end: { line: 0, character: 13 } });
+    const gone = locateMigrationFailure(FILE, 'up', 7);
     assert.equal(gone.statementIndex, undefined);
     assert.equal(gone.range.start.line, 0);
   });
