@@ -97,7 +97,9 @@ function render(d: IssuePageData): void {
   body.append(section('Evidence', d.evidence.length ? list(d.evidence) : el('p', { class: 'muted' }, 'No evidence was recorded.')));
   const out = el('pre', { class: 'output', tabindex: '0', 'aria-label': 'Captured output, last lines' }, d.output.text || '(no output was captured)');
   body.append(section(d.output.truncated ? 'Captured output (last lines)' : 'Captured output', out));
-  body.append(section('Events over time (last 14 days)', timeline(d)));
+  const days = d.daily.length ? [new Date(d.daily[0].start), new Date(d.daily[d.daily.length - 1].start)] : [];
+  const axis = el('p', { class: 'axis muted' }, el('span', {}, days[0] ? days[0].toLocaleDateString() : ''), el('span', {}, 'today'));
+  body.append(section('Events over time (last 14 days)', timeline(d), axis));
   body.append(section('Latest events', events(d, now)));
   if (d.guidance) {
     const g = d.guidance;
