@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { session } from './session';
@@ -9,14 +9,17 @@ import { openWorkbench, runCommand, screenshot } from './workbench';
 const FULL = { width: 1400, height: 900 };
 
 /**
- * Switches the workbench's colour theme through the user settings file (what "Preferences: Color
- * Theme" writes; the workbench watches the file and applies it live). The theme picker itself
- * did not accept a pick in this headless workbench.
+ * Switches the workbench's colour theme through the workspace's .vscode/settings.json (the
+ * workbench follows that file live; in this headless workbench neither the theme picker nor the
+ * user settings file took a change). `undefined` removes the key again.
  */
-function colorTheme(id: 'Default Light+' | 'Default High Contrast' | 'Default Dark Modern'): void {
-  const file = join(session().server.userDataDir, 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  settings['workbench.colorTheme'] = id;
+function colorTheme(id: 'Default Light+' | 'Default High Contrast' | 'Default Dark Modern' | undefined): void {
+  const dir = join(session().workspace, '.vscode');
+  const file = join(dir, 'settings.json');
+  mkdirSync(dir, { recursive: true });
+  const settings = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Record<string, unknown>;
+  if (id) settings['workbench.colorTheme'] = id;
+  else delete settings['workbench.colorTheme'];
   writeFileSync(file, JSON.stringify(settings, null, 2));
 }
 
@@ -56,7 +59,7 @@ describe('Dashboard layout, colours and focus', function () {
 
   after(async () => {
     await session().page.setViewportSize(FULL);
-    colorTheme('Default Dark Modern');
+    colorTheme(undefined);
     writeFileSync(join(session().resultsDir, 'dashboard-timing.json'), JSON.stringify({ opensMs: timings }, null, 2));
   });
 
