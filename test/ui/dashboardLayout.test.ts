@@ -25,8 +25,10 @@ function colorTheme(id: 'Default Light+' | 'Default High Contrast' | 'Default Da
 
 /** The dashboard's rendered colour of a legend swatch, as [r, g, b]. */
 async function swatch(d: Frame, cls: string): Promise<number[]> {
-  const c = String(await d.locator(`.legend .swatch.${cls}`).first().evaluate('(e) => getComputedStyle(e).backgroundColor'));
-  return (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  const c = String(await d.evaluate(`getComputedStyle(document.querySelector('.legend .swatch.${cls}')).backgroundColor`));
+  const rgb = (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  assert.equal(rgb.length, 3, `a colour for ${cls}: ${c}`);
+  return rgb;
 }
 
 const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
