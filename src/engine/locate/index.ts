@@ -1,1 +1,1 @@
-export { locateFailure, type FailureLocation, type LocateOptions } from './locate';
+export { locateInOutput, type OutputLocation, type LocateOptions } from './locate';
