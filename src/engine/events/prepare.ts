@@ -6,7 +6,7 @@ import { fingerprint } from '../fingerprint/fingerprint';
 import { BUILTIN_GUIDANCE } from '../guidance/catalog';
 import { topWorkspaceFrame, type StackFrame } from '../fingerprint/stackFrame';
 import { healthComponentOf } from '../health/evaluate';
-import { locateInOutput, type OutputLocation } from '../locate/locate';
+import { locateFailure, type FailureLocation } from '../locate/locate';
 import { redact } from '../redact/redact';
 
 /** A failure to record. Everything is optional; what is missing is taken from `error`. */
@@ -126,11 +126,11 @@ export class EventPreparer {
     const name = str(prop(e, 'name'));
     const frames = stack === null ? undefined : this.frames(stack, name, rawMessage, message);
     const root = this.options.workspaceRoot;
-    const frame: OutputLocation | undefined =
+    const frame: FailureLocation | undefined =
       (typeof ctx.file === 'string' ? { file: ctx.file, ...(num(ctx.line) === null ? {} : { line: num(ctx.line)! }) } : undefined) ??
       frames?.frame ??
       topWorkspaceFrame(frames?.head, root) ??
-      locateInOutput(output, { workspaceRoot: root, cwd: ctx.cwd });
+      locateFailure(output, { workspaceRoot: root, cwd: ctx.cwd });
     // The headline: the output's own (its exception, its error line, the evidence) before the message.
     const headline = headlineFor({ output, evidence: classification.evidence, code: classification.code, exitCode: ctx.exitCode, signal: ctx.signal });
     const fp = fingerprint({

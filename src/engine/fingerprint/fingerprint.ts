@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { locateInOutput, type OutputLocation } from '../locate/locate';
+import { locateFailure, type FailureLocation } from '../locate/locate';
 import { normalizeMessage } from './normalize';
 import { topWorkspaceFrame } from './stackFrame';
 
@@ -19,7 +19,7 @@ export interface FingerprintInput {
   /** The folder the command ran in: relative paths in `output` resolve against it. */
   cwd?: string;
   /** A location the caller already found (then `stack` and `output` are not searched). */
-  frame?: OutputLocation;
+  frame?: FailureLocation;
 }
 
 export interface FingerprintResult {
@@ -27,7 +27,7 @@ export interface FingerprintResult {
   fingerprint: string;
   /** The normalised headline the fingerprint is made of. */
   normalized: string;
-  frame?: OutputLocation;
+  frame?: FailureLocation;
   /** Where the failure is (Sentry's culprit): task › step, then file:line or the function. */
   culprit: string;
   /** The issue title: the error's own headline. */
@@ -50,7 +50,7 @@ export function fingerprint(input: FingerprintInput): FingerprintResult {
   const head = (input.headline && input.headline.trim()) || firstLine(message) || input.code;
   const normalized = normalizeMessage(head, input.workspaceRoot);
   const frame =
-    input.frame ?? topWorkspaceFrame(input.stack, input.workspaceRoot) ?? locateInOutput(input.output, { workspaceRoot: input.workspaceRoot, cwd: input.cwd });
+    input.frame ?? topWorkspaceFrame(input.stack, input.workspaceRoot) ?? locateFailure(input.output, { workspaceRoot: input.workspaceRoot, cwd: input.cwd });
   const scope = input.task !== undefined ? `task:${input.task}` : input.migration !== undefined ? `migration:${input.migration}` : `component:${input.component ?? ''}`;
   const where = frame ? `${frame.file}#${frame.function ?? frame.line ?? ''}` : '';
   const fingerprint = hashKey(`${input.code}\u0000${scope}\u0000${normalized}\u0000${where}`);

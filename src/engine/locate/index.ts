@@ -1,1 +1,1 @@
-export { locateInOutput, type OutputLocation, type LocateOptions } from './locate';
+export { locateFailure, type FailureLocation, type LocateOptions } from './locate';

@@ -2,7 +2,7 @@ import { rootForms } from '../fingerprint/normalize';
 import { stripAnsi } from '../problems/lines';
 
 /** Where a failure points: a workspace-relative file (forward slashes), a line when the tool gives one. */
-export interface OutputLocation {
+export interface FailureLocation {
   file: string;
   line?: number;
   column?: number;
@@ -40,7 +40,7 @@ const enum Kind {
 
 interface Candidate {
   kind: Kind;
-  loc: OutputLocation;
+  loc: FailureLocation;
   /** 0 for errors, 1 for warnings and notes. */
   weak: number;
   /** The "Caused by:" section of a JVM trace, or the traceback block of Python. */
@@ -86,7 +86,7 @@ const INTERNAL = /^(?:node:|internal[\\/]|<[^>]*>|\[[^\]]*\]|native$|evalmachine
  * the workspace's own code (never node_modules, site-packages, the JDK or the standard library).
  * Relative paths resolve against `cwd`. Pure and total: returns undefined when nothing fits.
  */
-export function locateInOutput(output: string | undefined, options: LocateOptions = {}): OutputLocation | undefined {
+export function locateFailure(output: string | undefined, options: LocateOptions = {}): FailureLocation | undefined {
   if (!output) return undefined;
   const ctx = context(options);
   const tail = output.length > SCAN_LIMIT ? output.slice(output.length - SCAN_LIMIT) : output;
@@ -114,7 +114,7 @@ export function locateInOutput(output: string | undefined, options: LocateOption
       const dir = makeDirs.length > 0 && !raw && !isAbsolute(file) ? makeDirs[makeDirs.length - 1] : undefined;
       const rel = raw ? file : resolveFile(dir ? `${dir}/${file}` : file, ctx);
       if (rel === undefined) return;
-      const loc: OutputLocation = { file: rel };
+      const loc: FailureLocation = { file: rel };
       if (lineNo !== undefined) {
         const n = Number(lineNo);
         if (!Number.isSafeInteger(n) || n <= 0) return;
@@ -187,7 +187,7 @@ export function locateInOutput(output: string | undefined, options: LocateOption
   return choose(found);
 }
 
-function choose(found: Candidate[]): OutputLocation | undefined {
+function choose(found: Candidate[]): FailureLocation | undefined {
   if (found.length === 0) return undefined;
   let best: Candidate | undefined;
   for (const c of found) {

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultClassifier } from '../../../src/engine/classify';
 import { headlineFor } from '../../../src/engine/events';
-import { locateInOutput } from '../../../src/engine/locate';
+import { locateFailure } from '../../../src/engine/locate';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'corpus', 'cases');
@@ -46,7 +46,7 @@ export interface Verdict {
 export function judge(s: Sample): Verdict {
   const message = s.signal ? `Step "run" of task "job" was killed by ${s.signal}` : `Step "run" of task "job" exited with code ${s.exitCode}`;
   const c = defaultClassifier.classify({ message, output: s.output, exitCode: s.exitCode, signal: s.signal, component: 'tasks', task: 'job' });
-  const loc = locateInOutput(s.output, { workspaceRoot: s.root, cwd: s.cwd });
+  const loc = locateFailure(s.output, { workspaceRoot: s.root, cwd: s.cwd });
   const e = s.expected;
   const location = e.file === null ? undefined : loc?.file === e.file && (e.line === null || loc.line === e.line);
   return {

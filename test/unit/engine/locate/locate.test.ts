@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { locateInOutput } from '../../../../src/engine/locate';
+import { locateFailure } from '../../../../src/engine/locate';
 
 const ws = { workspaceRoot: '/w' };
 
-describe('locateInOutput', () => {
+describe('locateFailure', () => {
   it('points a Python traceback at its innermost frame in the workspace, not the standard library', () => {
     const out = [
       'Traceback (most recent call last):',
@@ -16,20 +16,20 @@ describe('locateInOutput', () => {
       '    raise KeyError(key) from None',
       "KeyError: 'DATABASE_URL'",
     ].join('\n');
-    assert.deepEqual(locateInOutput(out, ws), { file: 'settings.py', line: 5, function: 'database_url' });
+    assert.deepEqual(locateFailure(out, ws), { file: 'settings.py', line: 5, function: 'database_url' });
   });
 
   it('skips node_modules, site-packages and Node internals; takes the first workspace V8 frame', () => {
     const out = 'TypeError: x\n    at f (/w/node_modules/lib/a.js:1:1)\n    at node:internal/x:2:3\n    at g (/w/src/b.js:4:5)\n    at h (/w/src/c.js:9:1)';
-    assert.deepEqual(locateInOutput(out, ws), { file: 'src/b.js', line: 4, column: 5, function: 'g' });
+    assert.deepEqual(locateFailure(out, ws), { file: 'src/b.js', line: 4, column: 5, function: 'g' });
     const py = 'Traceback (most recent call last):\n  File "/w/run.py", line 2, in <module>\n  File "/w/.venv/lib/python3.11/site-packages/req/api.py", line 9, in get\nValueError: x';
-    assert.deepEqual(locateInOutput(py, ws), { file: 'run.py', line: 2, function: '<module>' });
+    assert.deepEqual(locateFailure(py, ws), { file: 'run.py', line: 2, function: '<module>' });
   });
 
   it("reads Node's header above a syntax error and mocha's relative frames against the cwd", () => {
-    assert.deepEqual(locateInOutput('/w/config.js:4\n  debug: true,\n  ^^^^^\n\nSyntaxError: Unexpected identifier\n    at Object.<anonymous> (/w/main.js:1:1)', ws), { file: 'config.js', line: 4 });
+    assert.deepEqual(locateFailure('/w/config.js:4\n  debug: true,\n  ^^^^^\n\nSyntaxError: Unexpected identifier\n    at Object.<anonymous> (/w/main.js:1:1)', ws), { file: 'config.js', line: 4 });
     const mocha = "  1) cart\n     TypeError: Cannot read properties of undefined (reading 'reduce')\n      at exports.total (lib/cart.js:1:38)\n      at Context.<anonymous> (test/cart.test.js:5:18)";
-    assert.deepEqual(locateInOutput(mocha, { workspaceRoot: '/w', cwd: 'web' }), { file: 'web/lib/cart.js', line: 1, column: 38, function: 'exports.total' });
+    assert.deepEqual(locateFailure(mocha, { workspaceRoot: '/w', cwd: 'web' }), { file: 'web/lib/cart.js', line: 1, column: 38, function: 'exports.total' });
   });
 
   it('reads JVM traces at the root cause, outside the JDK, as package paths', () => {
@@ -42,7 +42,7 @@ describe('locateInOutput', () => {
       '\tat com.acme.Svc.load(Svc.java:5)',
       '\t... 1 more',
     ].join('\n');
-    assert.deepEqual(locateInOutput(out, ws), { file: 'com/acme/Svc.java', line: 5, function: 'com.acme.Svc.load' });
+    assert.deepEqual(locateFailure(out, ws), { file: 'com/acme/Svc.java', line: 5, function: 'com.acme.Svc.load' });
   });
 
   it('reads compiler and linter diagnostics, errors before warnings', () => {
@@ -67,30 +67,30 @@ describe('locateInOutput', () => {
       ['goroutine 1 [running]:\nmain.register(...)\n\t/w/main.go:4\nmain.main()\n\t/w/main.go:9 +0x2e', 'main.go', 4],
       ['    #0 0x55d in main /w/heap.c:4\n    #1 0x7f in __libc_start_main', 'heap.c', 4],
     ];
-    for (const [out, file, line] of cases) assert.deepEqual([locateInOutput(out, ws)?.file, locateInOutput(out, ws)?.line], [file, line], out);
+    for (const [out, file, line] of cases) assert.deepEqual([locateFailure(out, ws)?.file, locateFailure(out, ws)?.line], [file, line], out);
   });
 
   it("follows make's Entering directory in recursive builds", () => {
     const out = "make[1]: Entering directory '/w/lib'\nlib.c:2:13: error: expected expression\nmake[1]: Leaving directory '/w/lib'";
-    assert.equal(locateInOutput(out, ws)?.file, 'lib/lib.c');
+    assert.equal(locateFailure(out, ws)?.file, 'lib/lib.c');
   });
 
   it('names files without a line: merge conflicts, package.json', () => {
-    assert.deepEqual(locateInOutput('CONFLICT (content): Merge conflict in notes.txt\nAutomatic merge failed', ws), { file: 'notes.txt' });
-    assert.deepEqual(locateInOutput('npm error Missing script: "build"', { workspaceRoot: '/w', cwd: '/w/app' }), { file: 'app/package.json' });
+    assert.deepEqual(locateFailure('CONFLICT (content): Merge conflict in notes.txt\nAutomatic merge failed', ws), { file: 'notes.txt' });
+    assert.deepEqual(locateFailure('npm error Missing script: "build"', { workspaceRoot: '/w', cwd: '/w/app' }), { file: 'app/package.json' });
   });
 
   it('never points outside the workspace', () => {
-    assert.equal(locateInOutput('/etc/x.c:1:1: error: no', ws), undefined);
-    assert.equal(locateInOutput('../other/x.c:1:1: error: no', ws), undefined);
-    assert.equal(locateInOutput('sh: 1: foo: not found', ws), undefined);
-    assert.equal(locateInOutput('  File "/usr/lib/python3.11/json/decoder.py", line 3, in x', ws), undefined);
+    assert.equal(locateFailure('/etc/x.c:1:1: error: no', ws), undefined);
+    assert.equal(locateFailure('../other/x.c:1:1: error: no', ws), undefined);
+    assert.equal(locateFailure('sh: 1: foo: not found', ws), undefined);
+    assert.equal(locateFailure('  File "/usr/lib/python3.11/json/decoder.py", line 3, in x', ws), undefined);
   });
 
   it('never throws, on any text (property)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), fc.option(fc.string({ maxLength: 20 })), (text, cwd) => {
-        const r = locateInOutput(text, { workspaceRoot: '/w', cwd: cwd ?? undefined });
+        const r = locateFailure(text, { workspaceRoot: '/w', cwd: cwd ?? undefined });
         assert.ok(r === undefined || (typeof r.file === 'string' && !r.file.startsWith('/')));
       }),
     );
