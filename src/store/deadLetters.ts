@@ -221,8 +221,8 @@ export class DeadLetterRepository {
 
   /**
    * Parks a failure of `entry.operation`, keeping at most one pending entry per kind and operation:
-   * when one is pending, it takes the new failure (error, input, run, context) with the new
-   * attempts appended, and `context.failures` counts how many failures it stands for.
+   * when one is pending, it takes the new failure (error, input, run, attempts, context): it stands
+   * for the latest failed run, and `context.failures` counts how many failures it stands for.
    */
   park(entry: NewDeadLetter): DeadLetter {
     const pending = this.list({ states: ['pending'], kinds: [entry.kind], operations: [entry.operation], order: 'newest', limit: 1 })[0];
@@ -242,7 +242,7 @@ export class DeadLetterRepository {
         r(failure.message),
         json(failure.error),
         json(entry.input),
-        json([...pending.attempts, ...(entry.attempts ?? [])].slice(-200)),
+        json(entry.attempts ?? []),
         json({ ...(entry.context ?? {}), failures: before + 1 }),
         entry.runId ?? pending.runId ?? null,
         this.now(),
