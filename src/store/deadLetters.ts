@@ -219,6 +219,39 @@ export class DeadLetterRepository {
     return this.require(Number(info.lastInsertRowid));
   }
 
+  /**
+   * Parks a failure of `entry.operation`, keeping at most one pending entry per kind and operation:
+   * when one is pending, it takes the new failure (error, input, run, attempts, context): it stands
+   * for the latest failed run, and `context.failures` counts how many failures it stands for.
+   */
+  park(entry: NewDeadLetter): DeadLetter {
+    const pending = this.list({ states: ['pending'], kinds: [entry.kind], operations: [entry.operation], order: 'newest', limit: 1 })[0];
+    if (!pending) return this.add({ ...entry, context: { ...(entry.context ?? {}), failures: 1 } });
+    const failure = describeFailure(entry.error);
+    const r = this.redact;
+    const json = (v: unknown) => toJson(scrub(toPlain(v), r));
+    const before = typeof pending.context.failures === 'number' ? pending.context.failures : 1;
+    const changed = this.db
+      .prepare(
+        `UPDATE dead_letters SET code = ?, category = ?, message = ?, error_json = ?, input_json = ?, attempts_json = ?,
+           context_json = ?, run_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
+      )
+      .run(
+        failure.code,
+        failure.category,
+        r(failure.message),
+        json(failure.error),
+        json(entry.input),
+        json(entry.attempts ?? []),
+        json({ ...(entry.context ?? {}), failures: before + 1 }),
+        entry.runId ?? pending.runId ?? null,
+        this.now(),
+        pending.id,
+      ).changes;
+    // Taken by a retry meanwhile: this failure gets its own entry.
+    return changed === 1 ? this.require(pending.id) : this.add({ ...entry, context: { ...(entry.context ?? {}), failures: 1 } });
+  }
+
   get(id: number): DeadLetter | undefined {
     const row = this.db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;

@@ -1,4 +1,5 @@
 import { sleep } from '../../src/engine/clock';
+import { codeOf } from '../../src/engine/errors/codes';
 import { ReboundError, isCircuitOpenError, isReboundError } from '../../src/engine/errors';
 import {
   circuitBreaker,
@@ -108,10 +109,10 @@ async function simulate(scenario: Scenario, seed: number): Promise<Result> {
         sawOutage = true;
       }
       await sleep(clock, LATENCY_MS);
-      if (down(t)) throw new ReboundError('connection refused', { code: 'DEP-DOWN', category: 'transient', retryable: true });
+      if (down(t)) throw new ReboundError('connection refused', { code: codeOf('DEP-DOWN'), category: 'transient', retryable: true });
       if (depRandom() < TRANSIENT_RATE) {
         sawTransient = true;
-        throw new ReboundError('connection reset', { code: 'DEP-FLAKY', category: 'transient', retryable: true });
+        throw new ReboundError('connection reset', { code: codeOf('DEP-FLAKY'), category: 'transient', retryable: true });
       }
       return 'ok';
     };

@@ -1,4 +1,5 @@
 import { isReboundError } from '../errors/reboundError';
+import { codeOf, type AnyCode } from '../errors/codes';
 import type { Category, Severity } from '../errors/types';
 import { BUILTIN_RULES } from './builtinRules';
 import { headlineOf } from './headline';
@@ -24,12 +25,12 @@ export interface FailureInput {
 }
 
 export interface Classification {
-  code: string;
+  code: AnyCode;
   category: Category;
   severity: Severity;
   retryable: boolean;
   /** The guidance catalog id (the code). */
-  guidance: string;
+  guidance: AnyCode;
   /** Which rule decided: `rules[i]` (user), `builtin:CODE`, `error` (the error's own class) or `fallback`. */
   rule: string;
   /** The line of text that matched, when a text condition decided (trimmed, at most 300 characters). */
@@ -362,10 +363,11 @@ function readError(o: Record<string, unknown>, depth: number, msg: string | unde
     if (facts.task === undefined) facts.task = str(ctx.task);
     if (typeof ctx.delayHintMs === 'number' && facts.delayHintMs === undefined) facts.delayHintMs = ctx.delayHintMs;
     if (depth === 0 && o.category !== 'unknown') {
-      facts.ownError = { code: o.code, category: o.category, severity: o.severity, retryable: o.retryable, guidance: o.guidance, rule: 'error' };
-      if (facts.delayHintMs !== undefined) facts.ownError.delayHintMs = facts.delayHintMs;
+      const own: Classification = { code: codeOf(o.code), category: o.category, severity: o.severity, retryable: o.retryable, guidance: codeOf(o.guidance), rule: 'error' };
+      if (facts.delayHintMs !== undefined) own.delayHintMs = facts.delayHintMs;
+      facts.ownError = own;
     } else if (depth === 0) {
-      facts.ownFallback = { code: o.code, severity: o.severity, retryable: o.retryable, guidance: o.guidance };
+      facts.ownFallback = { code: codeOf(o.code), severity: o.severity, retryable: o.retryable, guidance: codeOf(o.guidance) };
     }
   } else {
     if (facts.exitCode === undefined) facts.exitCode = int(o.exitCode);

@@ -1,3 +1,4 @@
+import { codeOf, type AnyCode } from '../errors/codes';
 import type { Category, Severity } from '../errors/types';
 import type { UserRule } from './ruleSchema';
 
@@ -25,7 +26,7 @@ export interface MatchSpec {
 /** A classification rule: the first rule (in order) any of whose specs matches decides. */
 export interface Rule {
   id: string;
-  code: string;
+  code: AnyCode;
   category: Category;
   severity: Severity;
   retryable: boolean;
@@ -52,7 +53,7 @@ export function ruleFromUser(u: UserRule, index: number): Rule {
   };
   return {
     id: `rules[${index}]`,
-    code: u.code,
+    code: codeOf(u.code),
     category: u.category,
     severity: u.severity ?? 'MEDIUM',
     retryable: u.retryable ?? u.category === 'transient',

@@ -31,6 +31,7 @@ export function resolveTasks(config: ReboundConfig): Map<string, TaskDefinition>
     if (task.timeoutMs !== undefined) def.timeoutMs = task.timeoutMs;
     if (task.breaker !== undefined && breakerConfig) def.breaker = { name: task.breaker, config: breakerConfig };
     if (task.fallback !== undefined) def.fallback = task.fallback;
+    if (task.deadLetter !== undefined) def.deadLetter = task.deadLetter;
     out.set(name, def);
   }
   return out;

@@ -79,7 +79,11 @@ export const taskSchema = z
     retry: retryPolicySchema.optional().describe('How to retry a failed step: a preset (quick, standard, patient, network, none) or an inline policy (default "standard").'),
     breaker: nameSchema('a breaker name').optional().describe('The key of a circuit breaker in "breakers" that guards this task; tasks naming the same key share it.'),
     fallback: nameSchema('a task name').optional().describe('Another task to run when this one gives up or its breaker is open.'),
-    problems: z.array(problemSpecSchema).optional().describe('Problem matchers applied to the output: built-in names or inline patterns. Each problem becomes a diagnostic.'),
+    problems: z.array(problemSpecSchema).optional().describe('Problem matchers applied to the output: built-in names or inline patterns. Each problem becomes a diagnostic. Default: every built-in matcher; a list narrows it.'),
+    deadLetter: z
+      .boolean()
+      .optional()
+      .describe('Park a failed run in the Dead Letters view. Default: yes, except code failures (build, type, lint, test) that put problems in the Problems panel; true: always; false: never.'),
   })
   .describe('A task: a command, or ordered steps with undo commands, run with retries, a breaker and a fallback.');
 

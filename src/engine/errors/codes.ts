@@ -58,6 +58,15 @@ export const DERIVED_CODES = {
   'RB-MIGRATE-MODIFIED': 'RB-MIGRATE-001',
   'RB-MIGRATE-FILE-NAME': 'RB-MIGRATE-001',
   'RB-MIGRATE-SYNTAX': 'RB-MIGRATE-001',
+  'RB-MIGRATE-TEXT': 'RB-MIGRATE-001',
+  'RB-RECOVER-CHANGED': 'RB-RECOVER-001',
+  'RB-STORE-001': 'RB-SQLITE-CANTOPEN',
+  'RB-STORE-OPEN': 'RB-SQLITE-CANTOPEN',
+  'RB-STORE-FULL': 'RB-SQLITE-FULL',
+  'RB-STORE-READONLY': 'RB-SQLITE-READONLY',
+  'RB-STORE-CORRUPT': 'RB-SQLITE-CORRUPT',
+  'RB-STORE-IO': 'RB-SQLITE-IOERR',
+  'RB-LOCK-STORE': 'RB-LOCK-001',
   'RB-STORE-VERSION': 'RB-CONFIG-001',
   'RB-STORE-NATIVE': 'RB-CONFIG-001',
   'RB-INJECTED-001': 'RB-UNKNOWN-001',
@@ -77,4 +86,17 @@ export function isReboundCode(code: unknown): code is ReboundCode {
 /** The guidance entry a Rebound code uses (itself for a guided code). */
 export function guidanceCodeOf(code: ReboundCode): GuidedCode {
   return GUIDED.has(code) ? (code as GuidedCode) : DERIVED_CODES[code as DerivedCode];
+}
+
+declare const USER_CODE: unique symbol;
+
+/** A code that is not Rebound's own: from a user rule in .rebound/config.json, or read back from stored data. */
+export type UserCode = string & { readonly [USER_CODE]: true };
+
+/** Any code a failure can carry: Rebound's own (checked against the table at compile time) or a user's. */
+export type AnyCode = ReboundCode | UserCode;
+
+/** A code from outside the table (a user rule, a stored row, a thrown value): Rebound's own when it is one. */
+export function codeOf(code: string): AnyCode {
+  return isReboundCode(code) ? code : (code as UserCode);
 }

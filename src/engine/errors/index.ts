@@ -11,3 +11,4 @@ export {
 } from './reboundError';
 export * from './kinds';
 export { toReboundError } from './toReboundError';
+export { GUIDED_CODES, DERIVED_CODES, codeOf, guidanceCodeOf, isReboundCode, type AnyCode, type DerivedCode, type GuidedCode, type ReboundCode, type UserCode } from './codes';

@@ -1,16 +1,18 @@
+import { codeOf, type AnyCode, type ReboundCode } from './codes';
 import { isCategory, isSeverity, type Category, type ErrorContext, type Severity } from './types';
 
 /** Marks Rebound errors so guards work across module copies, where `instanceof` does not. */
 export const REBOUND_ERROR_BRAND = Symbol.for('rebound.error');
 
 export interface ReboundErrorOptions {
-  code?: string;
+  /** Rebound's own codes are checked against the table (src/engine/errors/codes.ts); others come through `codeOf`. */
+  code?: AnyCode;
   category?: Category;
   severity?: Severity;
   retryable?: boolean;
   context?: ErrorContext;
   /** A guidance catalog id; defaults to the code. */
-  guidance?: string;
+  guidance?: AnyCode;
   cause?: unknown;
 }
 
@@ -31,7 +33,7 @@ export interface SerializedError {
 }
 
 interface KindDefaults {
-  code: string;
+  code: ReboundCode;
   category: Category;
   severity: Severity;
   retryable: boolean;
@@ -152,12 +154,12 @@ function serializeCause(value: unknown, depth: number): SerializedError | string
 function deserializeRebound(json: SerializedError, depth: number): ReboundError {
   const ctor = (json.kinds ?? []).map((k) => registry.get(k)).find((c) => c !== undefined) ?? ReboundError;
   const err = new ctor(String(json.message ?? ''), {
-    code: typeof json.code === 'string' ? json.code : undefined,
+    code: typeof json.code === 'string' ? codeOf(json.code) : undefined,
     category: isCategory(json.category) ? json.category : undefined,
     severity: isSeverity(json.severity) ? json.severity : undefined,
     retryable: typeof json.retryable === 'boolean' ? json.retryable : undefined,
     context: json.context && typeof json.context === 'object' ? json.context : undefined,
-    guidance: typeof json.guidance === 'string' ? json.guidance : undefined,
+    guidance: typeof json.guidance === 'string' ? codeOf(json.guidance) : undefined,
     cause: json.cause === undefined ? undefined : deserializeCause(json.cause, depth + 1),
   });
   if (Array.isArray(json.kinds) && json.kinds.every((k) => typeof k === 'string')) {

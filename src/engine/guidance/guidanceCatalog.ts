@@ -1,4 +1,5 @@
 import type { UserRule } from '../classify/ruleSchema';
+import { guidanceCodeOf, isReboundCode } from '../errors/codes';
 import { BUILTIN_GUIDANCE } from './catalog';
 import { forEvent, type Guidance, type GuidanceWhere } from './guidance';
 
@@ -27,18 +28,25 @@ export class GuidanceCatalog {
 
   /** The entry for `code`, filled in for the event at `where` (its file, or no file action at all). */
   get(code: string, where?: GuidanceWhere): Guidance | undefined {
-    const g = this.entries.get(code);
+    const g = this.entries.get(code) ?? derived(this.entries, code);
     return g && forEvent(g, where);
   }
 
   /** The entry for `code`, or the generic "unclassified" entry titled with the code; filled in for `where`. */
   resolve(code: string, where?: GuidanceWhere): Guidance {
-    return forEvent(this.entries.get(code) ?? { ...BUILTIN_GUIDANCE.get('RB-UNKNOWN-001')!, code, title: code }, where);
+    return forEvent(this.entries.get(code) ?? derived(this.entries, code) ?? { ...BUILTIN_GUIDANCE.get('RB-UNKNOWN-001')!, code, title: code }, where);
   }
 
   codes(): string[] {
     return [...this.entries.keys()];
   }
+}
+
+/** A finer Rebound code (RB-LOCK-MIGRATE) explained by the entry it derives from (RB-LOCK-001). */
+function derived(entries: ReadonlyMap<string, Guidance>, code: string): Guidance | undefined {
+  if (!isReboundCode(code)) return undefined;
+  const base = entries.get(guidanceCodeOf(code));
+  return base && { ...base, code };
 }
 
 export const builtinGuidance = new GuidanceCatalog();

@@ -1,4 +1,5 @@
 import { abortReason, sleep, systemClock, systemRandom, type Clock, type RandomSource } from '../clock';
+import { codeOf } from '../errors/codes';
 import { ReboundError, type Category } from '../errors';
 import { EventEmitter, type Event } from '../event';
 import { neverAbortedSignal, type Action, type ExecuteContext, type Policy } from './policy';
@@ -101,7 +102,7 @@ export class FaultInjectionPolicy implements Policy {
     const spec: InjectedErrorSpec = typeof pick === 'string' ? { code: pick } : pick;
     const category = spec.category ?? 'transient';
     return new ReboundError(spec.message ?? `Injected fault ${spec.code}`, {
-      code: spec.code,
+      code: codeOf(spec.code),
       category,
       retryable: spec.retryable ?? category === 'transient',
       context: { attempt: context.attempt },

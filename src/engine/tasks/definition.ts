@@ -21,8 +21,13 @@ export interface TaskDefinition {
   breaker?: { name: string; config: BreakerConfig };
   /** Another task to run when this one gives up or its breaker is open. */
   fallback?: string;
-  /** Problem patterns applied to the output: built-in matcher names or inline patterns. */
+  /** Problem patterns applied to the output: built-in matcher names or inline patterns (none: every built-in one). */
   problems: ProblemSpec[];
+  /**
+   * Whether a failed run is parked in the dead-letter queue. Unset: yes, except a code failure
+   * (build, type, lint, test) that put problems in the Problems panel; true: always; false: never.
+   */
+  deadLetter?: boolean;
   /** Classification rules for this task's failures: the workspace `rules` (tried before the built-in ones). */
   rules: UserRule[];
 }
@@ -38,6 +43,9 @@ export interface StepDefinition {
 /** The built-in problem matchers a task can name in `problems`. */
 export const BUILTIN_PROBLEM_MATCHERS = ['tsc', 'eslint', 'eslint-unix', 'gcc', 'clang', 'python', 'pytest', 'node', 'go', 'cargo'] as const;
 export type BuiltinProblemMatcher = (typeof BUILTIN_PROBLEM_MATCHERS)[number];
+
+/** The matchers a task without `problems` gets: every built-in one (clang reads as gcc does). */
+export const DEFAULT_PROBLEM_MATCHERS: readonly BuiltinProblemMatcher[] = BUILTIN_PROBLEM_MATCHERS.filter((m) => m !== 'clang');
 
 /**
  * A user problem pattern: a regular expression applied to each line of output, with the numbers

@@ -1,5 +1,6 @@
 export {
   BUILTIN_PROBLEM_MATCHERS,
+  DEFAULT_PROBLEM_MATCHERS,
   type BuiltinProblemMatcher,
   type ProblemPattern,
   type ProblemSpec,

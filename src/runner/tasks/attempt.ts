@@ -1,4 +1,5 @@
 import type { Classification } from '../../engine/classify';
+import { codeOf } from '../../engine/errors/codes';
 import { CancelledError, ExecutionError, isCancelledError, isCircuitOpenError } from '../../engine/errors';
 import { failureInfo, retryPolicyFromConfig, type AttemptRecord } from '../../engine/resilience';
 import type { TaskDefinition } from '../../engine/tasks';
@@ -82,6 +83,7 @@ export async function runStep(
       task,
       step: step.name,
       command: step.command,
+      cwd,
       durationMs: r.durationMs,
       attempt,
       runId,
@@ -123,7 +125,7 @@ export async function runStep(
       // Refused by an open breaker (or failed before running): record it once.
       const info = failureInfo(error);
       const c: Classification = isCircuitOpenError(error)
-        ? { code: info.code, category: info.category, severity: 'MEDIUM', retryable: false, guidance: info.code, rule: 'error' }
+        ? { code: codeOf(info.code), category: info.category, severity: 'MEDIUM', retryable: false, guidance: codeOf(info.code), rule: 'error' }
         : core.classifierFor(def).classify({ error, component: 'tasks', task });
       const rec = core.options.store.record({ error, classification: c, context: { component: 'tasks', task, step: step.name, runId, command: step.command } });
       failure.classification = c;

@@ -1,4 +1,5 @@
 import { CancelledError, ExecutionError, isCategory } from '../../engine/errors';
+import { codeOf } from '../../engine/errors/codes';
 import type { Disposable } from '../../engine/event';
 import { registerRetryHandler, type DeadLetter } from '../../engine/resilience';
 import { resumeRun, runTask } from './execute';
@@ -24,7 +25,7 @@ export async function retryDeadLetter(core: TaskRunnerCore, entry: DeadLetter, s
   if (result.cancelled) throw new CancelledError(`Re-running task "${task}" was cancelled`);
   const e = result.error;
   throw new ExecutionError(e?.message ?? `Task "${task}" failed again`, {
-    code: e?.code,
+    code: e?.code === undefined ? undefined : codeOf(e.code),
     category: isCategory(e?.category) ? e.category : undefined,
     context: { task, runId: result.runId, component: 'tasks' },
   });

@@ -1,6 +1,6 @@
 import { ProblemScanner } from '../../engine/problems';
 import { failureInfo, type DeadLetter } from '../../engine/resilience';
-import { firstUnfinishedStep, type RunState, type TaskDefinition } from '../../engine/tasks';
+import { DEFAULT_PROBLEM_MATCHERS, firstUnfinishedStep, type RunState, type TaskDefinition } from '../../engine/tasks';
 import { ValidationError, isCancelledError, isReboundError } from '../../engine/errors';
 import type { StoredRun } from '../../store/runs';
 import { describeStoreFailure } from '../../store/storeFailure';
@@ -54,9 +54,10 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
   const runId = run.id;
   const task = def.name;
   const cwd = core.cwdOf(def);
-  const scanner = def.problems.length ? new ProblemScanner(def.problems) : undefined;
+  // Every task is read for problems: the built-in matchers unless the task names its own.
+  const scanner = new ProblemScanner(def.problems.length ? def.problems : DEFAULT_PROBLEM_MATCHERS);
   const output = (text: string): unknown => {
-    scanner?.push(text);
+    scanner.push(text);
     return io.onOutput?.(text);
   };
   const progress = (e: TaskProgress) => {
@@ -117,10 +118,12 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
     // The failure and its dead letter in one transaction, before the fallback runs: a crash
     // during the fallback cannot lose the letter.
     let letter: DeadLetter | undefined;
+    outcome.problems = problemsOf(core, scanner.end(), cwd, outcome.error.code);
+    const park = opts.deadLetter && shouldPark(def, outcome);
     core.options.store.db
       .transaction(() => {
         core.runs.finish(runId, 'failed', { errorCode: outcome.error!.code });
-        if (opts.deadLetter) letter = addDeadLetter(core, def, runId, failure!, cwd, outcome, opts);
+        if (park) letter = addDeadLetter(core, def, runId, failure!, cwd, outcome, opts);
       })
       .immediate();
     lease.dispose();
@@ -150,8 +153,21 @@ export async function execute(core: TaskRunnerCore, run: StoredRun, def: TaskDef
     const n = (core.active.get(task) ?? 1) - 1;
     if (n > 0) core.active.set(task, n);
     else core.active.delete(task);
-    if (scanner) outcome.problems = problemsOf(core, scanner.end(), cwd, outcome.error?.code);
+    outcome.problems = problemsOf(core, scanner.end(), cwd, outcome.error?.code);
   }
+}
+
+/** Codes of failures in the code itself: a later retry of the same code cannot help. */
+const CODE_FAILURE = /^RB-(?:BUILD|CODE|TEST)-/;
+
+/**
+ * Whether a failed run goes to the dead-letter queue: where a later retry can help. A code failure
+ * that put problems in the Problems panel is fixed in the editor, not retried from the queue,
+ * unless the task asks for it (`deadLetter: true`); `deadLetter: false` never parks.
+ */
+export function shouldPark(def: TaskDefinition, outcome: TaskRunOutcome): boolean {
+  if (def.deadLetter !== undefined) return def.deadLetter;
+  return !(outcome.problems.length > 0 && CODE_FAILURE.test(outcome.error?.code ?? ''));
 }
 
 export function endCancelled(core: TaskRunnerCore, outcome: TaskRunOutcome, lease: RunLease): TaskRunOutcome {

@@ -7,12 +7,15 @@ import type { ExecOptions, StepFailure, TaskProgress, TaskRunIo, TaskRunOutcome 
 /** Runs a task for a run of another (its fallback, or its retry): given to runFallback by execute.ts. */
 export type RunTask = (core: TaskRunnerCore, def: TaskDefinition, io: TaskRunIo, opts: ExecOptions, standsInFor?: string) => Promise<TaskRunOutcome>;
 
-/** Parks a failed run in the dead-letter queue, with its attempts and what was undone. */
+/**
+ * Parks a failed run in the dead-letter queue, with its attempts and what was undone. A task has at
+ * most one pending letter: a new failure updates it (and counts) instead of adding another.
+ */
 export function addDeadLetter(core: TaskRunnerCore, def: TaskDefinition, runId: string, failure: StepFailure & { index: number }, cwd: string, outcome: TaskRunOutcome, opts: ExecOptions): DeadLetter {
   const step = def.steps[failure.index];
   const task = def.name;
   const fallback = opts.fallback && def.fallback ? def.fallback : null;
-  return core.deadLetters.add({
+  return core.deadLetters.park({
     operation: task,
     kind: 'task',
     component: 'tasks',

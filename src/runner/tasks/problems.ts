@@ -1,9 +1,10 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { GuidedCode } from '../../engine/errors/codes';
 import type { Problem } from '../../engine/tasks';
 import type { TaskRunnerCore } from './runnerCore';
 import type { TaskProblem } from './types';
 
-const MATCHER_CODES: Record<string, string> = {
+const MATCHER_CODES: Record<string, GuidedCode> = {
   tsc: 'RB-BUILD-TS',
   eslint: 'RB-BUILD-LINT',
   'eslint-unix': 'RB-BUILD-LINT',

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { codeOf } from '../../../src/engine/errors/codes';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -40,11 +41,11 @@ describe('Dead Letters view and its actions on a seeded store', function () {
       kind: 'task',
       component: 'tasks',
       input: { task: 'fetch' },
-      error: new ExecutionError('npm ERR! network request failed, reason: read ECONNRESET', { code: 'RB-NET-RESET', category: 'transient' }),
+      error: new ExecutionError('npm ERR! network request failed, reason: read ECONNRESET', { code: codeOf('RB-NET-RESET'), category: 'transient' }),
       attempts: failures(4, now - 60_000),
     });
     seeded.http = repo.add({ operation: 'fetch', kind: 'task', component: 'tasks', input: { task: 'fetch' }, error: new ExecutionError('HTTP 503 from the registry', { code: 'RB-HTTP-503', category: 'transient' }), attempts: failures(1, now - 30_000) });
-    seeded.stale = repo.add({ operation: 'deploy', kind: 'task', component: 'tasks', input: { task: 'deploy' }, error: new ExecutionError('release manifest is invalid', { code: 'FIX-MANIFEST', category: 'permanent' }), attempts: failures(1, now - 20_000) });
+    seeded.stale = repo.add({ operation: 'deploy', kind: 'task', component: 'tasks', input: { task: 'deploy' }, error: new ExecutionError('release manifest is invalid', { code: codeOf('FIX-MANIFEST'), category: 'permanent' }), attempts: failures(1, now - 20_000) });
     seeded.migration = repo.add({
       operation: 'app:0003_add_index',
       kind: 'migration',
@@ -130,7 +131,7 @@ describe('Dead Letters view and its actions on a seeded store', function () {
   });
 
   it('retry all re-runs the entries it has a runner for and leaves the others exactly as they were', async () => {
-    const again = repo.add({ operation: 'fetch', kind: 'task', component: 'tasks', input: { task: 'fetch' }, error: new ExecutionError('read ECONNRESET', { code: 'RB-NET-RESET', category: 'transient' }), attempts: failures(4, Date.now()) });
+    const again = repo.add({ operation: 'fetch', kind: 'task', component: 'tasks', input: { task: 'fetch' }, error: new ExecutionError('read ECONNRESET', { code: codeOf('RB-NET-RESET'), category: 'transient' }), attempts: failures(4, Date.now()) });
     // A kind another producer parks, which Rebound has no runner for.
     const hook = repo.add({ operation: 'notify-release', kind: 'webhook', component: 'deploy', error: new Error('HTTP 502 from hooks.example.com'), attempts: failures(2, Date.now()) });
     try {

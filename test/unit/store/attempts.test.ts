@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../src/engine/errors/codes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ describe('attempt repository (real SQLite file)', () => {
     let n = 0;
     const done = policy.execute(async () => {
       await new Promise<void>((r) => clock.setTimeout(r, 20));
-      if (++n < 3) throw new ReboundError('locked', { code: 'APP-DB-LOCKED', category: 'transient', retryable: true });
+      if (++n < 3) throw new ReboundError('locked', { code: codeOf('APP-DB-LOCKED'), category: 'transient', retryable: true });
       return 'ok';
     });
     await clock.advance(1000);

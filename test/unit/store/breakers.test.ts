@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../src/engine/errors/codes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { openDatabase } from '../../../src/store/database';
 import type { Database } from '../../../src/store/sqlite';
 import { ManualClock } from '../engine/resilience/manualClock';
 
-const down = () => Promise.reject(new ReboundError('registry down', { code: 'APP-DOWN', category: 'transient', retryable: true }));
+const down = () => Promise.reject(new ReboundError('registry down', { code: codeOf('APP-DOWN'), category: 'transient', retryable: true }));
 
 describe('breaker repository (real SQLite file)', () => {
   let dir: string;

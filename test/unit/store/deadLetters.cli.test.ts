@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../src/engine/errors/codes';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ describe('rebound dlq (CLI)', () => {
     const { db } = openDatabase(workspacePaths(root).db);
     const repo = new DeadLetterRepository(db);
     repo.add({ operation: 'build', kind: 'task', component: 'registry', input: { task: 'build' }, error: new LockError('database is locked') });
-    repo.add({ operation: 'app:0002_add\u001b[31m', kind: 'migration', error: new ReboundError('no such table: users', { code: 'APP-SQL', category: 'permanent' }) });
+    repo.add({ operation: 'app:0002_add\u001b[31m', kind: 'migration', error: new ReboundError('no such table: users', { code: codeOf('APP-SQL'), category: 'permanent' }) });
     repo.add({ operation: 'lint', kind: 'task', error: new Error('lint failed') });
     repo.discard(3);
     db.close();
@@ -165,7 +166,7 @@ describe('rebound dlq (CLI)', () => {
     const ran: Array<[number, string]> = [];
     const handler = async (e: DeadLetter, ctx: { root: string }) => {
       ran.push([e.id, ctx.root]);
-      if (e.kind === 'migration') throw new ReboundError('still no table', { code: 'APP-SQL', category: 'permanent' });
+      if (e.kind === 'migration') throw new ReboundError('still no table', { code: codeOf('APP-SQL'), category: 'permanent' });
     };
     const t = registerRetryHandler('task', handler);
     const m = registerRetryHandler('migration', handler);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../src/engine/errors/codes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +94,7 @@ describe('dead-letter repository (real SQLite file)', () => {
   it('lists with filters by state, code, category, component, kind and age, newest first by default', () => {
     add();
     now += 60_000;
-    add({ operation: 'deploy', component: 'cdn', error: new ReboundError('bad input', { code: 'APP-BAD', category: 'permanent' }) });
+    add({ operation: 'deploy', component: 'cdn', error: new ReboundError('bad input', { code: codeOf('APP-BAD'), category: 'permanent' }) });
     now += 60_000;
     add({ operation: 'app:0003_users', kind: 'migration', component: undefined, error: new Error('no such table') });
     now += 3_600_000;
@@ -146,7 +147,7 @@ describe('dead-letter repository (real SQLite file)', () => {
   it('retry one: back to pending with the new failure when the re-run fails', async () => {
     add();
     const result = await repo.retry(1, async () => {
-      throw new ReboundError('registry returned 503', { code: 'APP-503', category: 'transient', retryable: true });
+      throw new ReboundError('registry returned 503', { code: codeOf('APP-503'), category: 'transient', retryable: true });
     });
     assert.equal(result.ok, false);
     assert.equal((result.error as { code: string }).code, 'APP-503');
@@ -192,7 +193,7 @@ describe('dead-letter repository (real SQLite file)', () => {
   it('retry all: pending entries matching the filter, oldest first; failures do not stop the rest', async () => {
     add({ operation: 'a' });
     now += 1000;
-    add({ operation: 'b', error: new ReboundError('x', { code: 'OTHER', category: 'transient' }) });
+    add({ operation: 'b', error: new ReboundError('x', { code: codeOf('OTHER'), category: 'transient' }) });
     now += 1000;
     add({ operation: 'c' });
     now += 1000;
@@ -226,7 +227,7 @@ describe('dead-letter repository (real SQLite file)', () => {
   it('statistics: by state, pending by code, category, component and kind, oldest pending, retries', async () => {
     add();
     now += 1000;
-    add({ kind: 'migration', component: undefined, error: new ReboundError('m', { code: 'MIG', category: 'permanent' }) });
+    add({ kind: 'migration', component: undefined, error: new ReboundError('m', { code: codeOf('MIG'), category: 'permanent' }) });
     now += 1000;
     add();
     repo.resolve(3);

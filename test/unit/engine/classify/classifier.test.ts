@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../../src/engine/errors/codes';
 import fc from 'fast-check';
 import { BUILTIN_RULES, Classifier, defaultClassifier, ruleSchema } from '../../../../src/engine/classify';
 import { CATEGORIES } from '../../../../src/engine/errors';
@@ -107,7 +108,7 @@ describe('classifier', () => {
       const lock = new LockError('held', { cause: Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }), context: { delayHintMs: 250 } });
       const r = classify({ error: lock });
       assert.deepEqual([r.code, r.rule, r.delayHintMs], ['RB-LOCK-001', 'error', 250]);
-      const unknownKind = classify({ error: new ExecutionError('exit 2', { code: 'APP-X' }) });
+      const unknownKind = classify({ error: new ExecutionError('exit 2', { code: codeOf('APP-X') }) });
       assert.deepEqual([unknownKind.code, unknownKind.category], ['APP-X', 'unknown']);
     });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codeOf } from '../../../../src/engine/errors/codes';
 import {
   CancelledError,
   CircuitOpenError,
@@ -49,7 +50,7 @@ describe('error taxonomy', () => {
   });
 
   it('lets an instance override its code, category, severity, retryable and guidance', () => {
-    const e = new LockError('held', { code: 'APP-LOCK', category: 'business', severity: 'LOW', retryable: false, guidance: 'RB-LOCK-001' });
+    const e = new LockError('held', { code: codeOf('APP-LOCK'), category: 'business', severity: 'LOW', retryable: false, guidance: 'RB-LOCK-001' });
     assert.deepEqual([e.code, e.category, e.severity, e.retryable, e.guidance], ['APP-LOCK', 'business', 'LOW', false, 'RB-LOCK-001']);
   });
 

@@ -1,4 +1,5 @@
 import { ReboundError, type Category } from '../../../../src/engine/errors';
+import { codeOf } from '../../../../src/engine/errors/codes';
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -19,5 +20,5 @@ export function settle<T>(p: Promise<T>): { result: Promise<Settled<T>>; done: (
 }
 
 export function failure(code: string, category: Category = 'transient', retryable = category === 'transient', delayHintMs?: number): ReboundError {
-  return new ReboundError(`failure ${code}`, { code, category, retryable, context: delayHintMs === undefined ? {} : { delayHintMs } });
+  return new ReboundError(`failure ${code}`, { code: codeOf(code), category, retryable, context: delayHintMs === undefined ? {} : { delayHintMs } });
 }

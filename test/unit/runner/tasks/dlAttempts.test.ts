@@ -18,7 +18,8 @@ describe('task dead letters: attempt counts (real processes)', function () {
   afterEach(() => sb.dispose());
 
   it('a permanent failure that ran once parks a letter with one attempt; three failed attempts park three; a third step failing once parks one', async () => {
-    defs.set('build', task('build', [{ name: 'build', command: 'echo "src/a.ts(1,1): error TS2322: nope"; exit 2' }], { retry: 'none' }));
+    // A type error with problems is parked only when the task asks (deadLetter: true); a task keeps one pending letter.
+    defs.set('build', task('build', [{ name: 'build', command: 'echo "src/a.ts(1,1): error TS2322: nope"; exit 2' }], { retry: 'none', deadLetter: true }));
     defs.set('fetch', task('fetch', [{ name: 'fetch', command: 'echo "read ECONNRESET" >&2; exit 1' }]));
     defs.set('deploy', task('deploy', [
       { name: 'upload', command: 'echo up', undo: 'echo down' },
@@ -29,8 +30,9 @@ describe('task dead letters: attempt counts (real processes)', function () {
     const b1 = await runner.run('build');
     const b2 = await runner.run('build');
     const f = await runner.run('fetch');
-    assert.equal(repo.get(b1.deadLetterId!)!.attempts.length, 1);
-    assert.equal(repo.get(b2.deadLetterId!)!.attempts.length, 1);
+    assert.equal(b2.deadLetterId, b1.deadLetterId, 'the second failure updates the pending letter');
+    assert.equal(repo.get(b2.deadLetterId!)!.attempts.length, 1, 'the attempts of the latest run');
+    assert.equal(repo.get(b2.deadLetterId!)!.context.failures, 2);
     assert.equal(repo.get(f.deadLetterId!)!.attempts.length, 3);
     // Three steps ran once each; the parked work is the failed step, which ran once.
     const d = await runner.run('deploy');
