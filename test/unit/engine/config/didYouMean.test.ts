@@ -38,7 +38,7 @@ describe('config: unknown keys and "did you mean"', () => {
 
   describe('allowedKeysAt', () => {
     it('lists the keys of the object schema at a JSON path, through records, unions, arrays and optionals', () => {
-      assert.deepEqual(allowedKeysAt(configSchema, [])?.sort(), ['$schema', 'breakers', 'databases', 'health', 'retention', 'rules', 'tasks']);
+      assert.deepEqual(allowedKeysAt(configSchema, [])?.sort(), ['$schema', 'breakers', 'databases', 'health', 'limits', 'retention', 'rules', 'tasks']);
       const task = allowedKeysAt(configSchema, ['tasks', 'build']);
       assert.ok(task?.includes('retry') && task.includes('command') && task.includes('fallback'), String(task));
       assert.deepEqual(allowedKeysAt(configSchema, ['tasks', 'build', 'steps', 0])?.sort(), ['command', 'name', 'undo']);
