@@ -68,7 +68,8 @@ async function runCodeServer(workspace: string, testsPath: string, env: Record<s
       const text = msg.text();
       // The extension host's console arrives decorated ("%c INFO color: … [rebound:test] …").
       const at = text.indexOf(TAG);
-      if (at >= 0) process.stdout.write(`  ${text.slice(at + TAG.length)}\n`);
+      // Newer workbenches append the %c styles ("color: blue color: ") after the text.
+      if (at >= 0) process.stdout.write(`  ${text.slice(at + TAG.length).replace(/(\s+color:[^:]*?)+\s*$/, '')}\n`);
       else if (process.env.REBOUND_TEST_VERBOSE) process.stdout.write(`  [page] ${text}\n`);
     });
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
