@@ -30,7 +30,7 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
   const workspace = copyWorkspace(profile.fixture);
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
-  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver };
+  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
   const name = `${profile.name}@${flavor.name}`;
   const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
   try {
