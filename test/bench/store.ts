@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { defaultClassifier } from '../../src/engine/classify';
 import { ExecutionError } from '../../src/engine/errors';
 import { ErrorStore, openDatabase, type RecordInput } from '../../src/store';
+import { sqliteDriver } from '../../src/store/sqlite';
 import { growStore } from './largeStore';
 
 const DAY = 86_400_000;
@@ -179,10 +180,10 @@ async function recordSideBySide(dir: string, name: string, inputs: RecordInput[]
   const cpuRatios = rounds.map((r) => r.plainCpuMs / r.reboundCpuMs);
   const issues = store.listIssues({ status: ['unresolved', 'resolved', 'ignored'] }).total;
   const bytes = Math.round(values.reduce((n, v) => n + v.reduce((m: number, x) => m + (typeof x === 'string' ? x.length : 8), 0), 0) / N);
-  report(`record ${fmt(N)} ${name} events (${issues} issues, ~${bytes} bytes of row data each; Rebound in batches of ${fmt(batch)}; medians of ${ROUNDS} rounds, which side goes first alternating):`);
+  report(`[${sqliteDriver().name}, Node ${process.versions.node}] record ${fmt(N)} ${name} events (${issues} issues, ~${bytes} bytes of row data each; Rebound in batches of ${fmt(batch)}; medians of ${ROUNDS} rounds, which side goes first alternating):`);
   report(`  Rebound (classify + redact + fingerprint + issue upsert + counters):`);
   report(`      ${fmt(rate(reboundMs))} events/s wall (${fmt(reboundMs)} ms), ${fmt(rate(reboundCpuMs))} events per CPU-second`);
-  report(`  plain better-sqlite3 INSERT of the same rows, same table and indexes, one transaction:`);
+  report(`  plain ${sqliteDriver().name} INSERT of the same rows, same table and indexes, one transaction:`);
   report(`      ${fmt(rate(plainMs))} events/s wall (${fmt(plainMs)} ms), ${fmt(rate(plainCpuMs))} events per CPU-second`);
   report(
     `  ratio Rebound / plain, median of the rounds' own: ${median(ratios).toFixed(2)} wall (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}), ${median(cpuRatios).toFixed(2)} CPU   (targets: >= 100,000 events/s, >= 0.40)`,
@@ -190,7 +191,28 @@ async function recordSideBySide(dir: string, name: string, inputs: RecordInput[]
   return store;
 }
 
+/** Part 1 alone (recording, heavy and light events) on the driver this process runs. */
+export async function runRecording(report: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rebound-bench-store-'));
+  try {
+    const now = Date.UTC(2025, 5, 30, 12);
+    const N = 100_000;
+    const inputs = makeInputs(N, now - 30 * DAY, 30 * DAY);
+    (await recordSideBySide(dir, 'heavy', inputs, now, 1_000, report)).close();
+    const light = makeInputs(N, now - 30 * DAY, 30 * DAY).map((i, k) => ({
+      message: (i.error as Error).message,
+      output: (i.output ?? '').split('\n', 1)[0],
+      context: { task: TASKS[k % TASKS.length], exitCode: 1 },
+      time: i.time,
+    }));
+    (await recordSideBySide(dir, 'light', light, now, 1_000, report)).close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(report: (line: string) => void): Promise<void> {
+  await runOtherDriver(report);
   const dir = mkdtempSync(join(tmpdir(), 'rebound-bench-store-'));
   try {
     const now = Date.UTC(2025, 5, 30, 12);
@@ -272,4 +294,24 @@ export async function run(report: (line: string) => void): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The recording part again on the other driver: node:sqlite, in a Node 22 process (from the harness
+ * cache; better-sqlite3's binary here is built for Node 20, so each driver runs on its own Node).
+ */
+async function runOtherDriver(report: (line: string) => void): Promise<void> {
+  if (process.env.REBOUND_SQLITE_DRIVER === 'node:sqlite') return;
+  const { ensureNode, NODE22_VERSION } = await import('../harness/nodeRuntime');
+  const { spawnSync } = await import('node:child_process');
+  const node = await ensureNode(NODE22_VERSION);
+  report(`recording on node:sqlite (Node ${NODE22_VERSION}), each side measured through that driver:`);
+  const r = spawnSync(node, ['-e', `require(${JSON.stringify(__filename)}).runRecording((l) => console.log(l)).catch((e) => { console.error(e); process.exit(1); })`], {
+    env: { ...process.env, REBOUND_SQLITE_DRIVER: 'node:sqlite' },
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  for (const line of r.stdout.split('\n').filter(Boolean)) report(line);
+  if (r.status !== 0) report(`  (the node:sqlite run failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')})`);
+  report(`recording on ${sqliteDriver().name} (Node ${process.versions.node}):`);
 }

@@ -33,6 +33,8 @@ export function installedExtensions(): Promise<{ rebound: string; runner: string
           engines: { vscode: '^1.100.0' },
           main: './runner.js',
           activationEvents: ['onStartupFinished'],
+          // The restricted-mode suite runs in an untrusted workspace: the runner must start there too.
+          capabilities: { untrustedWorkspaces: { supported: true } },
         },
         null,
         2,

@@ -30,7 +30,7 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
   const workspace = copyWorkspace(profile.fixture);
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
-  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver };
+  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
   const name = `${profile.name}@${flavor.name}`;
   const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
   try {
@@ -68,7 +68,8 @@ async function runCodeServer(workspace: string, testsPath: string, env: Record<s
       const text = msg.text();
       // The extension host's console arrives decorated ("%c INFO color: … [rebound:test] …").
       const at = text.indexOf(TAG);
-      if (at >= 0) process.stdout.write(`  ${text.slice(at + TAG.length)}\n`);
+      // Newer workbenches append the %c styles ("color: blue color: ") after the text.
+      if (at >= 0) process.stdout.write(`  ${text.slice(at + TAG.length).replace(/(\s+color:[^:]*?)+\s*$/, '')}\n`);
       else if (process.env.REBOUND_TEST_VERBOSE) process.stdout.write(`  [page] ${text}\n`);
     });
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;

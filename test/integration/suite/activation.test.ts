@@ -15,8 +15,10 @@ describe('Activation', () => {
     api = await ext.activate();
   });
 
-  it('runs in a real VS Code 1.100 extension host', () => {
-    assert.match(vscode.version, /^1\.100\./);
+  it('runs in the real VS Code extension host the harness started (1.100 by default)', () => {
+    // The harness names the VS Code of the matrix it started; run by hand, that is 1.100.
+    const expected = process.env.REBOUND_TEST_VSCODE_VERSION_EXPECTED ?? '1.100';
+    assert.ok(vscode.version.startsWith(`${expected}.`) || vscode.version === expected, `VS Code ${vscode.version}, expected ${expected}`);
     assert.equal(vscode.env.appHost === undefined, false);
   });
 
