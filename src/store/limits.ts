@@ -127,9 +127,19 @@ export interface SizeTrim {
 
 const BATCH = 2000;
 
+/** Trimming starts past this share of the limit (a batch recorded after a check still fits) and stops at TARGET. */
+const TRIGGER = 0.8;
+const TARGET = 0.6;
+
+/** Issues folded per step: few, as used pages fall only once whole pages empty. */
+const FOLD_BATCH = 250;
+
+/** The newest issues are never folded: what failed last always keeps its own issue. */
+const KEEP_ISSUES = 100;
+
 /**
- * Keeps the database's pages in use under `maxDatabaseMb`: when they pass 90 % of it, what is
- * stored goes, oldest stored first, down to 75 %: first events (never an issue's latest, so every
+ * Keeps the database's pages in use under `maxDatabaseMb`: when they pass 80 % of it, what is
+ * stored goes, oldest stored first, down to 60 %: first events (never an issue's latest, so every
  * issue keeps one and its counts, which the issue row holds, stay exact), then the details and
  * stacks of the events left, and last the oldest issues themselves, folded into their code's
  * overflow issue with their counts added to it (so the total stays exact). Freed pages are
@@ -158,10 +168,10 @@ export class SizeLimit {
     return ((this.pages.get() as number) - (this.free.get() as number)) * this.pageSize;
   }
 
-  /** Trims when over 90 % of the limit; returns undefined when nothing had to go. */
+  /** Trims when over 80 % of the limit; returns undefined when nothing had to go. */
   enforce(): SizeTrim | undefined {
-    if (this.usedBytes() <= this.maxBytes * 0.9) return undefined;
-    const target = this.maxBytes * 0.75;
+    if (this.usedBytes() <= this.maxBytes * TRIGGER) return undefined;
+    const target = this.maxBytes * TARGET;
     const trim: SizeTrim = { deleted: 0, shortened: 0, folded: 0, usedBytes: 0 };
     const pick = this.db.prepare(
       `SELECT e.id, e.issue_id FROM events e JOIN issues i ON i.id = e.issue_id
@@ -214,13 +224,17 @@ export class SizeLimit {
   }
 
   /**
-   * Folds the oldest issues (by last seen; overflow issues themselves stay) into the overflow
+   * Folds the oldest issues (by last seen; overflow issues and the newest 100 stay) into the overflow
    * issue of their code and component: their counts are added there, their events and rows go.
    */
   private foldOldestIssues(): number {
     type Row = { id: number; fingerprint: string; title: string; code: string; category: string; severity: string; component: string | null; count: number; first_seen: number; last_seen: number };
     const rows = this.db
-      .prepare(`SELECT id, fingerprint, title, code, category, severity, component, count, first_seen, last_seen FROM issues WHERE fingerprint NOT LIKE 'overflow:%' ORDER BY last_seen, id LIMIT ${BATCH}`)
+      .prepare(
+        `SELECT id, fingerprint, title, code, category, severity, component, count, first_seen, last_seen FROM issues
+         WHERE fingerprint NOT LIKE 'overflow:%' AND id NOT IN (SELECT id FROM issues ORDER BY last_seen DESC, id DESC LIMIT ${KEEP_ISSUES})
+         ORDER BY last_seen, id LIMIT ${FOLD_BATCH}`,
+      )
       .all() as Row[];
     if (rows.length === 0) return 0;
     this.db

@@ -53,17 +53,17 @@ describe('safety: limits of the error store', function () {
   });
 
   it('distinct failures spread over time (no flood): past the size limit the oldest issues are folded into overflow issues, the total count exact', () => {
-    const store = ErrorStore.open(file, { clock, limits: { maxDatabaseMb: 1 } });
+    const store = ErrorStore.open(file, { clock, limits: { maxDatabaseMb: 2 } });
     try {
-      const n = 6000;
+      const n = 8000;
       // One failure every 40 s: fewer than 1000 new issues per hour, so flood control never steps in.
       recordDistinctFailures(store, n, () => (t += 40_000), 200);
       assert.ok(store.lastTrim && store.lastTrim.folded > 0, JSON.stringify(store.lastTrim));
       assert.equal(totalCount(store), n, 'every failure still counted once');
       const newest = store.db.prepare(`SELECT count(*) FROM issues WHERE fingerprint NOT LIKE 'overflow:%'`).pluck().get() as number;
-      assert.ok(newest > 0, 'the newest issues keep their own rows');
+      assert.ok(newest >= 100, 'the newest issues keep their own rows');
       store.db.pragma('wal_checkpoint(TRUNCATE)');
-      assert.ok(statSync(file).size <= 1 * MiB, `${statSync(file).size} bytes`);
+      assert.ok(statSync(file).size <= 2 * MiB, `${statSync(file).size} bytes`);
     } finally {
       store.close();
     }
