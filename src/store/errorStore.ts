@@ -103,7 +103,7 @@ export class ErrorStore implements Disposable {
       flood: { cap: this.retention.floodCap },
       budget: new EventBudget(db, limits, this.retention.floodWindowMs),
     });
-    this.sizeLimit = new SizeLimit(db, limits.maxDatabaseMb * 1024 * 1024);
+    this.sizeLimit = new SizeLimit(db, limits.maxDatabaseMb * 1024 * 1024, limits.maxNewIssuesPerWindow);
     this.spool = new SpoolKeeper(db, this.events, classifier, () => this.clock.now());
   }
 

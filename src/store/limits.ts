@@ -115,30 +115,48 @@ export function overflowDescription(d: IssueDescription, limit: number): IssueDe
 }
 
 export interface SizeTrim {
-  /** Events deleted (oldest first, every issue keeping its latest). */
+  /** Events deleted (oldest stored first, every issue keeping its latest). */
   deleted: number;
-  /** Latest events whose details and stack were dropped (the last resort). */
+  /** Events whose details and stack were dropped (the next step). */
   shortened: number;
+  /** Issues folded into their code's overflow issue, counts carried over (the last resort). */
+  folded: number;
   /** Bytes of pages in use after. */
   usedBytes: number;
 }
 
 const BATCH = 2000;
 
+/** Trimming starts past this share of the limit (a batch recorded after a check still fits) and stops at TARGET. */
+const TRIGGER = 0.8;
+const TARGET = 0.6;
+
+/** Issues folded per step: few, as used pages fall only once whole pages empty. */
+const FOLD_BATCH = 250;
+
+/** The newest issues are never folded: what failed last always keeps its own issue. */
+const KEEP_ISSUES = 100;
+
 /**
- * Keeps the database's pages in use under `maxDatabaseMb`: when they pass 90 % of it, events are
- * deleted oldest first down to 75 % — never an issue's latest event, so every issue keeps one
- * and its counts (which the issue row holds) stay exact; if that is not enough, the details and
- * stacks of the oldest remaining events go. Freed pages are reused, so the file stops growing.
+ * Keeps the database's pages in use under `maxDatabaseMb`: when they pass 80 % of it, what is
+ * stored goes, oldest stored first, down to 60 %: first events (never an issue's latest, so every
+ * issue keeps one and its counts, which the issue row holds, stay exact), then the details and
+ * stacks of the events left, and last the oldest issues themselves, folded into their code's
+ * overflow issue with their counts added to it (so the total stays exact). Freed pages are
+ * reused, so the file stops growing. Each step walks the events by id from where it stopped, so
+ * trimming costs what it removes, not the size of the database.
  */
 export class SizeLimit {
   private readonly pages: Statement;
   private readonly free: Statement;
   private readonly pageSize: number;
+  private deleteCursor = 0;
+  private shortenCursor = 0;
 
   constructor(
     private readonly db: Database,
     private readonly maxBytes: number,
+    private readonly newIssueLimit: number = DEFAULT_LIMITS.maxNewIssuesPerWindow,
   ) {
     this.pages = db.prepare('PRAGMA page_count').pluck();
     this.free = db.prepare('PRAGMA freelist_count').pluck();
@@ -150,22 +168,25 @@ export class SizeLimit {
     return ((this.pages.get() as number) - (this.free.get() as number)) * this.pageSize;
   }
 
-  /** Trims when over 90 % of the limit; returns undefined when nothing had to go. */
+  /** Trims when over 80 % of the limit; returns undefined when nothing had to go. */
   enforce(): SizeTrim | undefined {
-    if (this.usedBytes() <= this.maxBytes * 0.9) return undefined;
-    const target = this.maxBytes * 0.75;
-    const trim: SizeTrim = { deleted: 0, shortened: 0, usedBytes: 0 };
+    if (this.usedBytes() <= this.maxBytes * TRIGGER) return undefined;
+    const target = this.maxBytes * TARGET;
+    const trim: SizeTrim = { deleted: 0, shortened: 0, folded: 0, usedBytes: 0 };
     const pick = this.db.prepare(
-      `SELECT e.id, e.issue_id FROM events e WHERE NOT EXISTS (SELECT 1 FROM issues i WHERE i.last_event_id = e.id) ORDER BY e.time, e.id LIMIT ${BATCH}`,
+      `SELECT e.id, e.issue_id FROM events e JOIN issues i ON i.id = e.issue_id
+       WHERE e.id > ? AND (i.last_event_id IS NULL OR e.id != i.last_event_id) ORDER BY e.id LIMIT ${BATCH}`,
     );
     const del = this.db.prepare('DELETE FROM events WHERE id = ?');
     const dec = this.db.prepare('UPDATE issues SET stored_count = max(0, stored_count - ?) WHERE id = ?');
-    const shorten = this.db.prepare(
-      `UPDATE events SET details = NULL, stack = NULL WHERE id IN (SELECT id FROM events WHERE details IS NOT NULL OR stack IS NOT NULL ORDER BY time, id LIMIT ${BATCH})`,
-    );
-    while (this.usedBytes() > target) {
-      const rows = pick.all() as Array<{ id: number; issue_id: number }>;
-      if (rows.length === 0) break;
+    for (let restarted = false; this.usedBytes() > target; ) {
+      const rows = pick.all(this.deleteCursor) as Array<{ id: number; issue_id: number }>;
+      if (rows.length === 0) {
+        this.deleteCursor = 0;
+        if (restarted) break;
+        restarted = true;
+        continue;
+      }
       this.db
         .transaction(() => {
           const perIssue = new Map<number, number>();
@@ -176,14 +197,64 @@ export class SizeLimit {
           for (const [id, n] of perIssue) dec.run(n, id);
         })
         .immediate();
+      this.deleteCursor = rows[rows.length - 1].id;
       trim.deleted += rows.length;
     }
+    const pickLong = this.db.prepare(`SELECT id FROM events WHERE id > ? AND (details IS NOT NULL OR stack IS NOT NULL) ORDER BY id LIMIT ${BATCH}`).pluck();
+    const shorten = this.db.prepare('UPDATE events SET details = NULL, stack = NULL WHERE id = ?');
+    for (let restarted = false; this.usedBytes() > target; ) {
+      const ids = pickLong.all(this.shortenCursor) as number[];
+      if (ids.length === 0) {
+        this.shortenCursor = 0;
+        if (restarted) break;
+        restarted = true;
+        continue;
+      }
+      this.db.transaction(() => ids.forEach((id) => shorten.run(id))).immediate();
+      this.shortenCursor = ids[ids.length - 1];
+      trim.shortened += ids.length;
+    }
     while (this.usedBytes() > target) {
-      const n = this.db.transaction(() => shorten.run().changes).immediate();
+      const n = this.foldOldestIssues();
       if (n === 0) break;
-      trim.shortened += n;
+      trim.folded += n;
     }
     trim.usedBytes = this.usedBytes();
     return trim;
+  }
+
+  /**
+   * Folds the oldest issues (by last seen; overflow issues and the newest 100 stay) into the overflow
+   * issue of their code and component: their counts are added there, their events and rows go.
+   */
+  private foldOldestIssues(): number {
+    type Row = { id: number; fingerprint: string; title: string; code: string; category: string; severity: string; component: string | null; count: number; first_seen: number; last_seen: number };
+    const rows = this.db
+      .prepare(
+        `SELECT id, fingerprint, title, code, category, severity, component, count, first_seen, last_seen FROM issues
+         WHERE fingerprint NOT LIKE 'overflow:%' AND id NOT IN (SELECT id FROM issues ORDER BY last_seen DESC, id DESC LIMIT ${KEEP_ISSUES})
+         ORDER BY last_seen, id LIMIT ${FOLD_BATCH}`,
+      )
+      .all() as Row[];
+    if (rows.length === 0) return 0;
+    this.db
+      .transaction(() => {
+        for (const r of rows) {
+          const d = overflowDescription({ fingerprint: r.fingerprint, title: r.title, culprit: null, code: r.code, category: r.category, severity: r.severity, component: r.component, task: null, migration: null } as IssueDescription, this.newIssueLimit);
+          const target = this.db.prepare('SELECT id FROM issues WHERE fingerprint = ?').pluck().get(d.fingerprint) as number | undefined;
+          if (target === undefined) {
+            // The oldest issue of its code becomes the overflow issue: its row is kept, renamed.
+            this.db.prepare('UPDATE issues SET fingerprint = ?, title = ?, culprit = NULL, task = NULL, migration = NULL WHERE id = ?').run(d.fingerprint, d.title, r.id);
+            continue;
+          }
+          this.db
+            .prepare('UPDATE issues SET count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE id = ?')
+            .run(r.count, r.first_seen, r.last_seen, target);
+          this.db.prepare('DELETE FROM events WHERE issue_id = ?').run(r.id);
+          this.db.prepare('DELETE FROM issues WHERE id = ?').run(r.id);
+        }
+      })
+      .immediate();
+    return rows.length;
   }
 }

@@ -76,7 +76,10 @@ export function spooledInput(input: RecordInput, classification: Classification,
   const error = input.error;
   const own = prop(error, 'context');
   const context = typeof own === 'object' && own !== null ? { ...(own as ErrorContext), ...(input.context ?? {}) } : input.context;
-  const out: SpooledEvent['input'] = { time: typeof input.time === 'number' && Number.isFinite(input.time) ? input.time : now, classification };
+  // The classification's evidence is a line of the output: redacted like the rest.
+  const cls: Classification = { ...classification };
+  for (const [k, v] of Object.entries(cls)) if (typeof v === 'string') (cls as unknown as Record<string, unknown>)[k] = redact(v);
+  const out: SpooledEvent['input'] = { time: typeof input.time === 'number' && Number.isFinite(input.time) ? input.time : now, classification: cls };
   const message = red(input.message ?? (typeof error === 'string' ? error : undefined), 4000);
   if (message !== undefined) out.message = message;
   const output = red(input.output, OUTPUT_LIMIT);

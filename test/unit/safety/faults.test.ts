@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorStore } from '../../../src/store/errorStore';
 import { spoolFiles, spoolFolders } from '../../../src/store/spool';
+import { describeStoreFailure } from '../../../src/store/storeFailure';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 const CLI = resolve(__dirname, '../../../src/cli/main.js');
 const SQLITE = require.resolve('better-sqlite3');
@@ -148,6 +150,44 @@ describe('safety: events are never lost (real processes, real SQLite files)', fu
     } finally {
       third.close();
     }
+  });
+
+  it('each SQLite failure is a message naming the file and the next step (not a raw code alone)', () => {
+    const file = '/work/app/.rebound/rebound.db';
+    for (const [code, words] of [
+      ['SQLITE_BUSY', /is locked by another process.*run the command again/],
+      ['SQLITE_FULL', /disk holding \/work\/app\/\.rebound is full.*Free space/],
+      ['SQLITE_READONLY', /cannot be written.*read-only.*chmod/],
+      ['SQLITE_CANTOPEN', /cannot be opened.*missing, was deleted/],
+      ['SQLITE_CORRUPT', /is damaged.*Move it aside.*\.recover/],
+      ['SQLITE_NOTADB', /is damaged/],
+      ['SQLITE_IOERR_WRITE', /failed in the operating system.*Check the disk/],
+    ] as const) {
+      const err = Object.assign(new Error('raw'), { code });
+      const described = describeStoreFailure(err, file) as Error & { code: string };
+      assert.ok(described.message.includes(file), `${code}: ${described.message}`);
+      assert.match(described.message, words);
+      assert.ok(described.message.endsWith(`(${code})`));
+    }
+  });
+
+  it('a partly corrupt database: the CLI names the file and what to do', () => {
+    config({ fail: { command: 'echo "fatal: broken"; exit 1', retry: 'none' } });
+    for (let i = 0; i < 5; i++) cli(root, 'run', 'fail');
+    const store = ErrorStore.open(db);
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.close();
+    // Garbage over the second half of the file: the header and schema stay readable, tables do not.
+    const fd = openSync(db, 'r+');
+    const junk = Buffer.alloc(4096, 0xa5);
+    for (let p = Math.floor(pages / 2); p < pages; p++) writeSync(fd, junk, 0, junk.length, p * 4096);
+    closeSync(fd);
+    const r = cli(root, 'errors', 'list');
+    const text = r.stdout + r.stderr;
+    assert.ok(text.includes(db), text);
+    assert.match(text, /damaged|corrupt/);
+    assert.doesNotMatch(r.stderr, /^rebound: \[?SQLITE_[A-Z_]+\]? [a-z ]+$/m, 'not a raw SQLite code alone');
   });
 
   it('a spool import cut short after its commit is not repeated (ids imported with the events)', () => {

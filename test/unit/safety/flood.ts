@@ -21,7 +21,7 @@ export function recordDistinctFailures(store: ErrorStore, n: number, tick: () =>
       inputs.push({
         message: `Cannot read properties of undefined (reading ${word(i)})`,
         stack: `TypeError: Cannot read properties of undefined (reading ${word(i)})\n    at ${word(i)}Handler (src/${word(i % 997)}.ts:${(i % 400) + 1}:7)`,
-        output: `processing item ${i}\nTypeError at src/${word(i % 997)}.ts:${(i % 400) + 1}:7\n${'trace line\n'.repeat(20)}`,
+        output: `${'progress line\n'.repeat(20)}TypeError: Cannot read properties of undefined (reading ${word(i)})\n    at ${word(i)}Handler (src/${word(i % 997)}.ts:${(i % 400) + 1}:7)\n`,
         time: tick(),
         context: { component: 'tasks', task: 'ingest' },
       });

@@ -52,6 +52,23 @@ describe('safety: limits of the error store', function () {
     }
   });
 
+  it('distinct failures spread over time (no flood): past the size limit the oldest issues are folded into overflow issues, the total count exact', () => {
+    const store = ErrorStore.open(file, { clock, limits: { maxDatabaseMb: 2 } });
+    try {
+      const n = 8000;
+      // One failure every 40 s: fewer than 1000 new issues per hour, so flood control never steps in.
+      recordDistinctFailures(store, n, () => (t += 40_000), 200);
+      assert.ok(store.lastTrim && store.lastTrim.folded > 0, JSON.stringify(store.lastTrim));
+      assert.equal(totalCount(store), n, 'every failure still counted once');
+      const newest = store.db.prepare(`SELECT count(*) FROM issues WHERE fingerprint NOT LIKE 'overflow:%'`).pluck().get() as number;
+      assert.ok(newest >= 100, 'the newest issues keep their own rows');
+      store.db.pragma('wal_checkpoint(TRUNCATE)');
+      assert.ok(statSync(file).size <= 2 * MiB, `${statSync(file).size} bytes`);
+    } finally {
+      store.close();
+    }
+  });
+
   it('size limit: oldest events go first, every issue keeps its latest event, issue counts stay exact', () => {
     const store = ErrorStore.open(file, { clock, limits: { maxDatabaseMb: 1, maxEventsPerWindow: 1_000_000 }, retention: { floodCap: 1_000_000 } });
     try {
