@@ -41,13 +41,11 @@ describe('The editor tells the truth (demo workspace)', function () {
   it('1: Group Errors By from the title bar, with an event selected, groups the view and writes no setting', async () => {
     await expand('Errors');
     const errors = view('Errors');
-    // Select an event row: expand an issue and click its first event.
-    const issue = row(errors, /ECONNRESET/);
+    // Select a row of the tree (an issue): VS Code passes the selected node to title-bar commands.
+    const issue = row(errors, /Upload failed/);
     await issue.waitFor({ timeout: 30_000 });
-    await issue.locator('.monaco-tl-twistie').click();
-    const event = errors.locator('.monaco-list-row[aria-level="4"]').first();
-    await event.waitFor({ timeout: 15_000 });
-    await event.click();
+    await issue.click();
+    await page().waitForTimeout(500);
     await viewPane('Errors').hover();
     await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
     const pick = page().locator('.quick-input-widget .monaco-list-row', { hasText: 'By task' }).first();
@@ -90,8 +88,8 @@ describe('The editor tells the truth (demo workspace)', function () {
 
   it('2: a fast failure ends with its verdict, not "failed to launch"; Run Task asks nothing about scanning output', async () => {
     await runCommand('Tasks: Run Task');
-    const input = page().locator('.quick-input-widget');
-    await input.locator('.monaco-list-row').filter({ has: page().locator('.label-name', { hasText: /^rebound$/ }) }).first().click();
+    await focusRow(/^rebound$/);
+    await page().keyboard.press('Enter');
     await pickQuick('lint', /^(rebound: )?lint$/);
     const tasks = view('Tasks');
     await row(tasks, /^lint.*failed \(RB-/).waitFor({ timeout: 60_000 });
@@ -169,15 +167,36 @@ describe('The editor tells the truth (demo workspace)', function () {
   });
 });
 
+/** Moves the quick pick's focus down to the row whose label matches. */
+async function focusRow(label: RegExp): Promise<void> {
+  const page = session().page;
+  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ state: 'visible' });
+  for (let i = 0; i < 20; i++) {
+    const focused = (await page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first().innerText().catch(() => '')).trim();
+    if (label.test(focused)) return;
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`no quick pick row ${label}`);
+}
+
 /** Picks a row of the open quick pick by typing its label and pressing Enter on the exact match. */
 async function pickQuick(text: string, label: RegExp = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)): Promise<void> {
   const page = session().page;
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  const exact = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
-  await exact.waitFor({ state: 'visible', timeout: 15_000 });
-  await exact.click();
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+  // The picker may still be filling itself when first shown: type until the filter holds, then Enter.
+  for (let attempt = 0; ; attempt++) {
+    await input.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text, { delay: 20 });
+    const narrowed = await assertEventually(async () => (await exact.isVisible()) && label.test((await rows.first().locator('.label-name').innerText()).trim()), `"${text}" first`, 5_000).then(() => true, () => false);
+    if (narrowed) break;
+    if (attempt >= 3) throw new Error(`the quick pick did not narrow to ${text}: ${(await rows.allInnerTexts()).join(' | ')}`);
+  }
+  await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
