@@ -43,16 +43,15 @@ describe('The editor tells the truth (demo workspace)', function () {
   it('1: Group Errors By from the title bar, with an event selected, groups the view and writes no setting', async () => {
     await expand('Errors');
     const errors = view('Errors');
-    // Select a row of the tree (an issue): VS Code passes the selected node to title-bar commands.
-    const issue = row(errors, /Upload failed/);
-    await issue.waitFor({ timeout: 30_000 });
-    await issue.click();
+    // Select a row of the tree (the High severity node; an issue row would open its page): VS Code
+    // passes the selected node to title-bar commands.
+    const selected = row(errors, /^High/);
+    await selected.waitFor({ timeout: 30_000 });
+    await selected.click();
     await page().waitForTimeout(500);
     await viewPane('Errors').hover();
     await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
-    const pick = page().locator('.quick-input-widget .monaco-list-row', { hasText: 'By task' }).first();
-    await pick.waitFor({ state: 'visible', timeout: 15_000 });
-    await pick.click();
+    await pickQuick('By task');
     // Task names keep their case.
     await row(errors, /^fetch-deps/).waitFor({ timeout: 15_000 });
     const labels = await errors.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts();
@@ -63,7 +62,7 @@ describe('The editor tells the truth (demo workspace)', function () {
     assert.ok(!settings.includes('rebound.errors.groupBy'), `settings.json was written: ${settings}`);
     assert.equal(await toasts().filter({ hasText: 'Cannot read properties' }).count(), 0, 'no error toast');
     await runCommand('Rebound: Group Errors By…');
-    await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'By status' }).first().click();
+    await pickQuick('By status');
     await row(errors, /^Unresolved/).waitFor({ timeout: 15_000 });
   });
 
