@@ -40,32 +40,6 @@ describe('The editor tells the truth (demo workspace)', function () {
     for (const close of await page().locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').all()) await close.click().catch(() => undefined);
   });
 
-  it('1: Group Errors By from the title bar, with an event selected, groups the view and writes no setting', async () => {
-    await expand('Errors');
-    const errors = view('Errors');
-    // Select a row of the tree (the High severity node; an issue row would open its page): VS Code
-    // passes the selected node to title-bar commands.
-    const selected = row(errors, /^High/);
-    await selected.waitFor({ timeout: 30_000 });
-    await selected.click();
-    await page().waitForTimeout(500);
-    await viewPane('Errors').hover();
-    await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
-    await pickQuick('By task');
-    // Task names keep their case.
-    await row(errors, /^fetch-deps/).waitFor({ timeout: 15_000 });
-    const labels = await errors.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts();
-    assert.ok(labels.includes('fetch-deps') && labels.includes('build'), `groups: ${labels.join(', ')}`);
-    assert.ok(!labels.some((l) => /^[A-Z]/.test(l) && l.toLowerCase() !== l && ['Fetch-deps', 'Build'].includes(l)), `no capitalised task names: ${labels.join(', ')}`);
-    await screenshot('truth-1-group-by-task');
-    const settings = readFileSync(join(ws(), '.vscode', 'settings.json'), 'utf8');
-    assert.ok(!settings.includes('rebound.errors.groupBy'), `settings.json was written: ${settings}`);
-    assert.equal(await toasts().filter({ hasText: 'Cannot read properties' }).count(), 0, 'no error toast');
-    await runCommand('Rebound: Group Errors By…');
-    await pickQuick('By status');
-    await row(errors, /^Unresolved/).waitFor({ timeout: 15_000 });
-  });
-
   it('2, 3: a run shows its attempts, breaker and fallback in the terminal, one verdict everywhere, and the Tasks view follows it live', async () => {
     await expand('Tasks');
     const tasks = view('Tasks');
@@ -165,6 +139,29 @@ describe('The editor tells the truth (demo workspace)', function () {
     assert.ok(await row(errors, /ECONNRESET/).isVisible(), 'the issue is still listed as it was');
     assert.equal(await row(errors, /^Ignored/).count(), 0, 'no Ignored group appeared');
     await screenshot('truth-6-ignore-escape');
+  });
+
+  it('1: Group Errors By from the title bar, with an event selected, groups the view and writes no setting', async () => {
+    await expand('Errors');
+    const errors = view('Errors');
+    // Select a row of the tree (the High severity node; an issue row would open its page): VS Code
+    // passes the selected node to title-bar commands.
+    const selected = row(errors, /^High/);
+    await selected.waitFor({ timeout: 30_000 });
+    await selected.click();
+    await page().waitForTimeout(500);
+    await viewPane('Errors').hover();
+    await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
+    await pickQuick('By task');
+    // Task names keep their case.
+    await row(errors, /^fetch-deps/).waitFor({ timeout: 15_000 });
+    const labels = await errors.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts();
+    assert.ok(labels.includes('fetch-deps') && labels.includes('build'), `groups: ${labels.join(', ')}`);
+    assert.ok(!labels.some((l) => /^[A-Z]/.test(l) && l.toLowerCase() !== l && ['Fetch-deps', 'Build'].includes(l)), `no capitalised task names: ${labels.join(', ')}`);
+    await screenshot('truth-1-group-by-task');
+    const settings = readFileSync(join(ws(), '.vscode', 'settings.json'), 'utf8');
+    assert.ok(!settings.includes('rebound.errors.groupBy'), `settings.json was written: ${settings}`);
+    assert.equal(await toasts().filter({ hasText: 'Cannot read properties' }).count(), 0, 'no error toast');
   });
 });
 
