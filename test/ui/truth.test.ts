@@ -1,0 +1,196 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import { session } from './session';
+import { openReboundContainer, openWorkbench, runCommand, screenshot, view, viewPane } from './workbench';
+
+/** The editor tells the truth (issue 13): what each view says is what happened. */
+describe('The editor tells the truth (demo workspace)', function () {
+  this.timeout(240_000);
+  const ws = () => session().workspace;
+  const page = () => session().page;
+  const row = (v: Locator, text: string | RegExp) => v.locator('.monaco-list-row', { hasText: text }).first();
+  const toasts = () => page().locator('.notifications-toasts .notification-toast');
+
+  /** The text the visible terminal shows (the DOM renderer is on, see `before`). */
+  const terminalText = async () => (await page().locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').allInnerTexts()).join('\n');
+
+  const expand = async (name: string) => {
+    const pane = viewPane(name);
+    if ((await pane.getAttribute('aria-expanded')) === 'false') await pane.click();
+  };
+
+  before(async () => {
+    // Terminal text readable from the DOM; and a task that fails slowly, to fail unwatched.
+    mkdirSync(join(ws(), '.vscode'), { recursive: true });
+    writeFileSync(join(ws(), '.vscode', 'settings.json'), JSON.stringify({ 'terminal.integrated.gpuAcceleration': 'off' }, null, 2));
+    const configFile = join(ws(), '.rebound', 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { tasks: Record<string, unknown> };
+    config.tasks['slow-fetch'] = { command: "sleep 4; echo 'npm ERR! code ECONNRESET' >&2; exit 1", retry: 'none' };
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    await openWorkbench();
+    await openReboundContainer();
+  });
+
+  afterEach(async () => {
+    // A picker left open by a failed step must not swallow the next test's keys.
+    if (await page().locator('.quick-input-widget input').isVisible().catch(() => false)) await page().keyboard.press('Escape');
+    // Close whatever toasts a test left.
+    for (const close of await page().locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').all()) await close.click().catch(() => undefined);
+  });
+
+  it('2, 3: a run shows its attempts, breaker and fallback in the terminal, one verdict everywhere, and the Tasks view follows it live', async () => {
+    await expand('Tasks');
+    const tasks = view('Tasks');
+    await row(tasks, /^report/).waitFor({ timeout: 30_000 });
+    await runCommand('Rebound: Run Task…');
+    await pickQuick('report');
+    // Live: the current attempt and the countdown to the next one.
+    await row(tasks, /^report.*attempt \d\/5/).waitFor({ timeout: 30_000 });
+    await screenshot('truth-3-tasks-view-live');
+    await row(tasks, /^report.*succeeded through its fallback "report-offline"/).waitFor({ timeout: 60_000 });
+    await page().waitForTimeout(1500);
+    const text = await terminalText();
+    await screenshot('truth-2-report-terminal-and-tasks-view');
+    // The terminal's DOM holds the rows on screen: the end of the run.
+    for (const marker of ['[attempt] attempt 3/5 failed [DEMO-DB-LOCKED', '[wait] retrying in', '[breaker] breaker "reporting" closed → open', '[fallback] "report" gave up: running its fallback "report-offline"', '[result] ✓ report succeeded through its fallback "report-offline"']) {
+      assert.ok(text.includes(marker), `the terminal shows ${marker}:\n${text}`);
+    }
+    assert.equal(text.split('[result]').length - 1, 1, 'one summary line');
+    assert.ok(!/failed to launch/.test(text), text);
+  });
+
+  it('2: a fast failure ends with its verdict, not "failed to launch", and nothing asks about scanning the output', async () => {
+    // (That Rebound tasks define their problem matchers, so Run Task asks nothing, is held by the
+    // integration suite "Rebound tasks in the editor".)
+    await runCommand('Rebound: Run Task…');
+    await pickQuick('lint');
+    const tasks = view('Tasks');
+    await row(tasks, /^lint.*failed \(RB-/).waitFor({ timeout: 60_000 });
+    assert.equal(await page().locator('.quick-input-widget .monaco-list-row', { hasText: /scanning the task output|scan the task output/i }).count(), 0, 'no question about scanning the output');
+    await page().waitForTimeout(1500);
+    const text = await terminalText();
+    await screenshot('truth-2-fast-failure-terminal');
+    assert.match(text, /\[result\] ✗ lint failed \(RB-/);
+    assert.ok(!/failed to launch/.test(text), `VS Code reported a failed launch:\n${text}`);
+  });
+
+  it('3: a failure the user did not watch is notified, with Show Issue and Retry', async () => {
+    await runCommand('Rebound: Run Task…');
+    await pickQuick('slow-fetch');
+    await row(view('Tasks'), /^slow-fetch.*running…/).waitFor({ timeout: 30_000 });
+    // The user turns to another terminal: the run's terminal is no longer the one in front.
+    await runCommand('Terminal: Create New Terminal');
+    const toast = toasts().filter({ hasText: 'task "slow-fetch" failed' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    const buttons = await toast.locator('.monaco-button').allInnerTexts();
+    assert.ok(buttons.includes('Show Issue') && buttons.includes('Retry'), `buttons: ${buttons.join(', ')}`);
+    await screenshot('truth-3-unwatched-failure-notification');
+  });
+
+  it('5, 8: health by thresholds in the view and the status bar; one badge for open issues; a new migration file shows without Refresh', async () => {
+    await expand('Health');
+    const health = view('Health');
+    await row(health, /^tasks.*(degraded|failing): \d+ failed run/).waitFor({ timeout: 30_000 });
+    const status = page().locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Rebound' }).first();
+    await assertEventually(async () => /Rebound: (degraded|failing)/.test((await status.innerText()) ?? ''), 'the status bar names the worst health');
+    const open = Number(/(\d+) open/.exec(await status.innerText())?.[1]);
+    assert.ok(open > 0, await status.innerText());
+    const badge = page().locator('.activitybar .action-item').filter({ has: page().locator('[aria-label^="Rebound"]') }).locator('.badge-content').first();
+    await assertEventually(async () => Number(await badge.innerText().catch(() => 'NaN')) === open, 'the badge counts the open issues once');
+    await screenshot('truth-5-health-and-status-bar');
+
+    await expand('Migrations');
+    const migrations = view('Migrations');
+    await row(migrations, /0004/).waitFor({ timeout: 30_000 });
+    writeFileSync(join(ws(), 'migrations', '0005_add_report_index.sql'), '-- rebound:up\nCREATE INDEX report_idx ON users(id);\n-- rebound:down\nDROP INDEX report_idx;\n');
+    await row(migrations, /0005 add_report_index/).waitFor({ timeout: 30_000 });
+    await screenshot('truth-5-new-migration-without-refresh');
+  });
+
+  it('6: Resume is not offered on a failed run; Discard offers Undo; Escape in the Ignore picker changes nothing', async () => {
+    const tasks = view('Tasks');
+    const lint = row(tasks, /^lint/);
+    await lint.hover();
+    assert.equal(await lint.locator('[aria-label^="Resume Interrupted Run"]').count(), 0, 'no Resume on a failed run');
+
+    await expand('Dead Letters');
+    const dead = view('Dead Letters');
+    const letter = row(dead, /lint|slow-fetch/);
+    await letter.waitFor({ timeout: 30_000 });
+    const name = ((await letter.locator('.label-name').innerText()) ?? '').trim();
+    await letter.hover();
+    await letter.locator('[aria-label^="Discard Dead Letter"]').click();
+    const toast = toasts().filter({ hasText: 'discarded the dead letter' }).first();
+    await toast.waitFor({ timeout: 15_000 });
+    await screenshot('truth-6-discard-undo');
+    await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
+    await row(dead, new RegExp(`^${name}`)).waitFor({ timeout: 15_000 });
+
+    const errors = view('Errors');
+    const issue = row(errors, /ECONNRESET/);
+    await issue.click({ button: 'right' });
+    await page().locator('.context-view .action-label', { hasText: 'Ignore Issue…' }).first().click();
+    await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'Forever' }).first().waitFor({ state: 'visible' });
+    await page().keyboard.press('Escape');
+    await page().waitForTimeout(1000);
+    assert.equal(await toasts().filter({ hasText: /Ignored|ignored/ }).count(), 0, 'nothing is reported');
+    assert.ok(await row(errors, /ECONNRESET/).isVisible(), 'the issue is still listed as it was');
+    assert.equal(await row(errors, /^Ignored/).count(), 0, 'no Ignored group appeared');
+    await screenshot('truth-6-ignore-escape');
+  });
+
+  it('1: Group Errors By from the title bar, with an event selected, groups the view and writes no setting', async () => {
+    await expand('Errors');
+    const errors = view('Errors');
+    // Select a row of the tree (the High severity node; an issue row would open its page): VS Code
+    // passes the selected node to title-bar commands.
+    const selected = row(errors, /^High/);
+    await selected.waitFor({ timeout: 30_000 });
+    await selected.click();
+    await page().waitForTimeout(500);
+    await viewPane('Errors').hover();
+    await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
+    await pickQuick('By task');
+    // Task names keep their case.
+    await row(errors, /^fetch-deps/).waitFor({ timeout: 15_000 });
+    const labels = await errors.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts();
+    assert.ok(labels.includes('fetch-deps') && labels.includes('build'), `groups: ${labels.join(', ')}`);
+    assert.ok(!labels.some((l) => /^[A-Z]/.test(l) && l.toLowerCase() !== l && ['Fetch-deps', 'Build'].includes(l)), `no capitalised task names: ${labels.join(', ')}`);
+    await screenshot('truth-1-group-by-task');
+    const settings = readFileSync(join(ws(), '.vscode', 'settings.json'), 'utf8');
+    assert.ok(!settings.includes('rebound.errors.groupBy'), `settings.json was written: ${settings}`);
+    assert.equal(await toasts().filter({ hasText: 'Cannot read properties' }).count(), 0, 'no error toast');
+  });
+});
+
+/** Picks a row of the open quick pick by typing its label and pressing Enter on the exact match. */
+async function pickQuick(text: string, label: RegExp = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)): Promise<void> {
+  const page = session().page;
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+  // The picker may still be filling itself when first shown: type until the filter holds, then Enter.
+  for (let attempt = 0; ; attempt++) {
+    await input.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text, { delay: 20 });
+    const narrowed = await assertEventually(async () => (await exact.isVisible()) && label.test((await rows.first().locator('.label-name').innerText()).trim()), `"${text}" first`, 5_000).then(() => true, () => false);
+    if (narrowed) break;
+    if (attempt >= 3) throw new Error(`the quick pick did not narrow to ${text}: ${(await rows.allInnerTexts()).join(' | ')}`);
+  }
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+async function assertEventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`timed out: ${what}`);
+}
+
