@@ -131,7 +131,7 @@ async function run(ctx: CliContext): Promise<number> {
       }
       try {
         const write = ctx.json ? (t: string) => writeOrWait(process.stderr, t) : (t: string) => writeOrWait(process.stdout, t);
-        const r = await opened.runner.recover(id, action, { signal: ctx.signal, onOutput: write, onProgress: progressPrinter(ctx) }, strategy);
+        const r = await opened.runner.recover(id, action, { signal: ctx.signal, onOutput: write, onProgress: progressPrinter(ctx), confirmRerun: () => ctx.flags.has('rerun') }, strategy);
         ctx.out.json({ ok: r.ok, message: r.message, runId: r.runId, action: r.action, strategy: r.strategy, plan: r.plan, recovery: r.recovery, result: r.result, stoppedProcesses: r.stoppedProcesses });
         if (r.result) reportOutcome(ctx, r.result);
         ctx.out.line(safe(r.message));
@@ -186,7 +186,7 @@ export const recoveryCommand: CliCommand = {
   usage: [
     'rebound recovery list',
     'rebound recovery details RUN',
-    'rebound recovery execute RUN [--action resume|rollback|abandon] [--strategy automatic|guided|manual|skip]',
+    'rebound recovery execute RUN [--action resume|rollback|abandon] [--strategy automatic|guided|manual|skip] [--rerun]',
     'rebound recovery cleanup [--older-than 30d]',
     '',
     'list: runs whose process died (pid gone or reused on this host, or no heartbeat for 60 s), with',
@@ -196,6 +196,7 @@ export const recoveryCommand: CliCommand = {
     '  commands of the finished steps in reverse order; abandon runs nothing. --strategy manual records',
     '  the plan for you to carry out by hand and closes the run; skip records the decision and leaves the',
     '  run interrupted. Failed and cancelled runs can be executed too. The plan and outcome are recorded.',
+    '  Resume says which step runs again; a step declaring "rerun": "ask" runs again only with --rerun.',
     'cleanup: deletes ended runs (with their steps, journal and recoveries) that ended longer ago than',
     '  --older-than (default: retention.days of config.json, 30), keeping the latest run of each task;',
     '  running and interrupted runs are never deleted.',
@@ -204,7 +205,7 @@ export const recoveryCommand: CliCommand = {
   subcommands: {
     list: {},
     details: { args: [1, 1] },
-    execute: { flags: ['action', 'strategy'], args: [1, 1] },
+    execute: { flags: ['action', 'strategy', 'rerun'], args: [1, 1] },
     cleanup: { flags: ['older-than'] },
   },
   run,

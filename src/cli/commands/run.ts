@@ -16,7 +16,18 @@ export function safe(text: string): string {
  * is a ConfigurationError, which the commands turn into exit 2.
  */
 export function openRunner(ctx: CliContext, task?: string): OpenedTaskRunner {
-  return openTaskRunner(ctx.cwd, { task });
+  const opened = openTaskRunner(ctx.cwd, { task });
+  // A rebound process killed while a step ran left that step's processes running on their own:
+  // they stop here, at the next start, and the user is told which run they belonged to.
+  for (const s of opened.runner.stopLeftovers()) {
+    ctx.out.error(
+      safe(
+        `rebound: stopped ${s.pids.length} process(es) (pid ${s.pids.join(', ')}) still running for interrupted run ${s.runId} of "${s.task}"` +
+          `${s.step ? ` (step "${s.step}")` : ''}, whose rebound process died. See it with \`rebound recovery details ${s.runId}\`; resume, roll back or abandon it with \`rebound recovery execute ${s.runId}\`.`,
+      ),
+    );
+  }
+  return opened;
 }
 
 /** Prints a ConfigurationError and returns exit 2, or rethrows anything else. */
@@ -63,6 +74,11 @@ export function progressPrinter(ctx: CliContext): (e: TaskProgress) => void {
         break;
       case 'fallback':
         say(`running the fallback task "${e.fallback}"`);
+        break;
+      case 'rerun':
+        say(
+          `step ${e.index + 1} "${e.step}" ${e.was === 'running' ? 'was interrupted mid-way' : 'failed before'}: it runs again from its start${e.ask ? ' (it declares "rerun": "ask")' : ''}`,
+        );
         break;
       case 'stopped-leftovers':
         say(`stopped ${e.pids.length} process(es) left over from run ${e.runId}: ${e.pids.join(', ')}`);

@@ -12,7 +12,7 @@ export function resolveTasks(config: ReboundConfig): Map<string, TaskDefinition>
   const rules = config.rules ?? [];
   for (const [name, task] of Object.entries(config.tasks ?? {})) {
     const steps = task.steps
-      ? task.steps.map((s) => (s.undo === undefined ? { name: s.name, command: s.command } : { name: s.name, command: s.command, undo: s.undo }))
+      ? task.steps.map((s) => ({ name: s.name, command: s.command, ...(s.undo === undefined ? {} : { undo: s.undo }), ...(s.rerun === undefined ? {} : { rerun: s.rerun }) }))
       : task.command !== undefined
         ? [{ name, command: task.command }]
         : [];

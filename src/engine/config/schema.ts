@@ -61,6 +61,12 @@ export const stepSchema = z
     undo: commandSchema('an undo command')
       .optional()
       .describe('A command that undoes this step; after a later failure, the undo commands of the completed steps run in reverse order.'),
+    rerun: z
+      .enum(['always', 'ask'])
+      .optional()
+      .describe(
+        'Whether a resume may run this step again after it started (interrupted mid-way or failed): "always" (default, the step is idempotent) or "ask" (its work is not safe to repeat: a person confirms first, e.g. `rebound recovery execute RUN --rerun`).',
+      ),
   })
   .describe('A step of a multi-step task.');
 

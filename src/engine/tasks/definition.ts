@@ -38,6 +38,8 @@ export interface StepDefinition {
   command: string;
   /** Run through the shell, in reverse step order, to undo this step after a later failure. */
   undo?: string;
+  /** `ask`: the step is not idempotent; a resume runs it again (after it started) only with a person's yes. */
+  rerun?: 'always' | 'ask';
 }
 
 /** The built-in problem matchers a task can name in `problems`. */

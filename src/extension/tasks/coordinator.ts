@@ -83,6 +83,13 @@ export class TaskCoordinator implements vscode.Disposable {
     const runIo = {
       signal: controller.signal,
       onOutput: (t: string) => io.write(t),
+      // A step that is not idempotent ("rerun": "ask") runs again only when the user says so.
+      confirmRerun: async (s: { index: number; step: string; task: string; was: string }) =>
+        (await vscode.window.showWarningMessage(
+          `Step ${s.index + 1} "${s.step}" of "${s.task}" ${s.was === 'running' ? 'was interrupted mid-way' : 'failed before'} and declares "rerun": "ask". Check what it did: run it again from its start?`,
+          { modal: true },
+          'Run it again',
+        )) === 'Run it again',
       onProgress: (e: TaskProgress) => {
         for (const line of live.onProgress(e)) io.write(line);
         this.changed.fire();

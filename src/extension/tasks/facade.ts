@@ -13,6 +13,8 @@ export interface TaskRunIoLike {
   signal: AbortSignal;
   onOutput(text: string): void;
   onProgress?(event: TaskProgress): void;
+  /** Asked before a resume runs again a started step declaring `"rerun": "ask"`. */
+  confirmRerun?(step: { runId: string; task: string; index: number; step: string; was: string }): boolean | Promise<boolean>;
 }
 
 /** A configured task with its last run, as the Tasks view shows it. */

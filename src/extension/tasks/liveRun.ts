@@ -147,6 +147,9 @@ export class LiveRun {
       case 'stopped-leftovers':
         out.push(styled('run', `stopped ${e.pids.length} process(es) left over from run ${e.runId}`));
         break;
+      case 'rerun':
+        out.push(styled('run', `step ${e.index + 1} "${e.step}" ${e.was === 'running' ? 'was interrupted mid-way' : 'failed before'}: it runs again from its start`));
+        break;
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import { announceRerun } from './rerun';
 import { ProblemScanner } from '../../engine/problems';
 import { failureInfo, type DeadLetter } from '../../engine/resilience';
 import { DEFAULT_PROBLEM_MATCHERS, firstUnfinishedStep, type RunState, type TaskDefinition } from '../../engine/tasks';
@@ -40,6 +41,7 @@ export async function resumeRun(core: TaskRunnerCore, run: StoredRun, io: TaskRu
   }
   // Only what .rebound/config.json says now runs: a changed or removed task is refused before the run is taken.
   core.requireSameDefinition(run);
+  await announceRerun(core, run, io);
   core.claim(run, { reason: 'resume' }, io);
   return continueClaimed(core, run, io, opts);
 }

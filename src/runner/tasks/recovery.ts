@@ -3,6 +3,7 @@ import { checkJournal, planRecovery, type RecoveryAction, type RecoveryStrategy,
 import { continueClaimed } from './execute';
 import type { TaskRunnerCore } from './runnerCore';
 import { RESUMABLE, type RecoveryOutcome, type RunDetails, type TaskRunIo } from './types';
+import { announceRerun } from './rerun';
 import { undoFinished } from './undo';
 
 /** A run with its journal, recoveries, the journal check and the plan of each recovery action. */
@@ -64,6 +65,7 @@ export async function recover(core: TaskRunnerCore, runId: string, action: Recov
     // it could stop the processes of the first one.
     // Abandoning runs no step, so another live run of the task does not stand in its way.
     const runsSteps = strategy !== 'manual' && action !== 'abandon';
+    if (strategy !== 'manual' && action === 'resume') await announceRerun(core, run, io);
     base.stoppedProcesses = core.claim(run, { reason: 'recovery', recoveryId: recovery.id }, io, runsSteps);
     if (strategy !== 'manual' && action === 'resume') {
       const result = await continueClaimed(core, run, io, { deadLetter: true, fallback: true, recovered: run.state === 'running', chain: [run.name] });

@@ -8,6 +8,7 @@ import type { RunRepository } from '../../store/runs';
 import { retryDeadLetter } from './deadLetters';
 import { resumeRun, runTask } from './execute';
 import { recover, runDetails } from './recovery';
+import { stopRunProcesses } from './owner';
 import { TaskRunnerCore } from './runnerCore';
 import type { InterruptedRun, RecoveryOutcome, RunDetails, TaskRunIo, TaskRunOutcome, TaskRunnerOptions, TaskSummary } from './types';
 
@@ -106,6 +107,22 @@ export class TaskRunner {
       owner: run.owner,
       heartbeat: run.heartbeat,
     }));
+  }
+
+  /**
+   * Stops the processes left running by interrupted runs (their rebound process was killed while a
+   * step ran: the step leads its own process group and goes on alone). Called when a runner
+   * starts, so leftovers live no longer than until the next start; the runs stay interrupted, to be
+   * resumed, rolled back or abandoned. Returns what was stopped, to tell the user.
+   */
+  stopLeftovers(): Array<{ runId: string; task: string; step?: string; pids: number[] }> {
+    const stopped: Array<{ runId: string; task: string; step?: string; pids: number[] }> = [];
+    for (const { run, reason } of this.runs.interrupted({ ...this.core.liveness(), kind: 'task' })) {
+      if (reason === 'heartbeat-expired') continue; // its owner may live on another host: only a proven death here
+      const pids = stopRunProcesses(run.id);
+      if (pids.length > 0) stopped.push({ runId: run.id, task: run.name, step: run.steps.find((s) => s.state === 'running' || s.state === 'undoing')?.name, pids });
+    }
+    return stopped;
   }
 
   /** A run with its journal, recoveries, the journal check and the plan of each recovery action. */

@@ -21,13 +21,17 @@ export type TaskProgress =
   | { kind: 'retry-wait'; task: string; runId: string; index: number; step: string; attempt: number; delayMs: number }
   | { kind: 'undo'; task: string; runId: string; index: number; step: string; ok: boolean }
   | { kind: 'fallback'; task: string; runId: string; fallback: string }
-  | { kind: 'stopped-leftovers'; runId: string; pids: number[] };
+  | { kind: 'stopped-leftovers'; runId: string; pids: number[] }
+  /** A resume runs again a step that had started (`was` running when interrupted, or failed). */
+  | { kind: 'rerun'; task: string; runId: string; index: number; step: string; ask: boolean; was: string };
 
 export interface TaskRunIo {
   signal?: AbortSignal;
   /** The steps' output; a returned promise pauses reading the step's pipes until it settles (backpressure). */
   onOutput?(text: string): unknown;
   onProgress?(event: TaskProgress): void;
+  /** Asked before a resume runs again a started step that declares `"rerun": "ask"`; without it, such a resume is refused. */
+  confirmRerun?(step: { runId: string; task: string; index: number; step: string; was: string }): boolean | Promise<boolean>;
   /** Undo the finished steps when the run is cancelled too (default: no, a cancelled run can be resumed). */
   undoOnCancel?: boolean;
 }

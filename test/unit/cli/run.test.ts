@@ -108,6 +108,8 @@ describe('rebound run / rebound recovery (CLI, real processes)', function () {
     assert.equal(runs.length, 1);
     assert.deepEqual([runs[0].completedSteps, runs[0].totalSteps, runs[0].reason], [1, 3, 'owner-gone']);
     const id = runs[0].id;
+    // The orphaned step 2 (sleep 30) is stopped at this first start, and the user is told.
+    assert.match(list.stderr, new RegExp(`stopped \\d+ process\\(es\\) \\(pid [\\d, ]+\\) still running for interrupted run ${id} of "job" \\(step "s2"\\)`), JSON.stringify(list.stderr));
     assert.match(cli(root, 'recovery', 'list').stdout, new RegExp(`${id}\\s+job\\s+.*1/3`));
 
     const details = cli(root, 'recovery', 'details', id);
@@ -117,14 +119,15 @@ describe('rebound run / rebound recovery (CLI, real processes)', function () {
     assert.match(details.stdout, /resume\s+Resume "job" from step 2 of 3/);
     assert.match(details.stdout, /rollback\s+Roll back "job": undo 1 finished step/);
 
-    // The orphaned step 2 (sleep 30) is stopped before the resume runs it again.
+    // Nothing is left for the resume to stop.
     writeFileSync(join(root, 'resumed'), '');
     const exec = cli(root, 'recovery', 'execute', id, '--strategy', 'guided', '--json');
     assert.equal(exec.code, 0, exec.stderr);
     const doc = JSON.parse(exec.stdout) as { ok: boolean; stoppedProcesses: number[]; plan: { resumeFrom: number } };
     assert.equal(doc.ok, true);
     assert.equal(doc.plan.resumeFrom, 1);
-    assert.ok(doc.stoppedProcesses.length >= 1, 'the leftover step was stopped');
+    assert.deepEqual(doc.stoppedProcesses, [], 'the leftover step was stopped already, by the first start');
+    assert.match(exec.stderr, /step 2 "s2" was interrupted mid-way: it runs again from its start/);
     assert.deepEqual(log(), ['start 1', 'done 1', 'start 2', 'start 2', 'done 2', 'start 3', 'done 3']);
     assert.equal(JSON.parse(cli(root, 'recovery', 'list', '--json').stdout).runs.length, 0);
     const again = cli(root, 'recovery', 'execute', id);

@@ -41,7 +41,7 @@ describe('config: unknown keys and "did you mean"', () => {
       assert.deepEqual(allowedKeysAt(configSchema, [])?.sort(), ['$schema', 'breakers', 'databases', 'health', 'limits', 'retention', 'rules', 'tasks']);
       const task = allowedKeysAt(configSchema, ['tasks', 'build']);
       assert.ok(task?.includes('retry') && task.includes('command') && task.includes('fallback'), String(task));
-      assert.deepEqual(allowedKeysAt(configSchema, ['tasks', 'build', 'steps', 0])?.sort(), ['command', 'name', 'undo']);
+      assert.deepEqual(allowedKeysAt(configSchema, ['tasks', 'build', 'steps', 0])?.sort(), ['command', 'name', 'rerun', 'undo']);
       // `retry` is a preset name or an inline policy: the inline policy's keys.
       assert.ok(allowedKeysAt(configSchema, ['tasks', 'build', 'retry'])?.includes('maxAttempts'));
       assert.ok(allowedKeysAt(configSchema, ['tasks', 'build', 'retry', 'backoff'])?.includes('baseMs'));
