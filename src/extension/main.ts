@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerErrorCommands } from './commands/errors';
 import { registerResilienceCommands } from './commands/resilience';
@@ -113,7 +114,11 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const healthView = vscode.window.createTreeView('rebound.health', { treeDataProvider: health });
   const statusBar = new HealthStatusBar();
   const root = session.folder.uri.fsPath;
-  const migrations = new MigrationsService(session, () => Object.entries(readDatabasesSection(root)).map(([name, cfg]) => resolveDatabase(root, name, cfg)));
+  const migrations = new MigrationsService(
+    session,
+    () => Object.entries(readDatabasesSection(root)).map(([name, cfg]) => resolveDatabase(root, name, cfg)),
+    join(context.extensionPath, 'dist', 'migrationWorker.js'),
+  );
   const migrationsTree = new MigrationsTreeProvider(migrations);
   const migrationsView = vscode.window.createTreeView('rebound.migrations', { treeDataProvider: migrationsTree });
   const diagnosticsOn = () => vscode.workspace.getConfiguration('rebound', session.folder).get<boolean>('diagnostics.enabled', true);

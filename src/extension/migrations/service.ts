@@ -4,8 +4,10 @@ import type { AppliedFileInfo, AppliedMigration } from '../../engine/migrations'
 import {
   openMigrator,
   registerMigrationRetryHandler,
-  runMigrationCommand,
+  runInWorker,
+  type JobResult,
   type MigrationCommand,
+  type MigrationJob,
   type Migrator,
   type MigrationProgress,
   type ResolvedDatabase,
@@ -24,6 +26,10 @@ export interface DatabaseState {
  * The workspace's migration targets as the editor sees them: status per database, the applied
  * history for file diagnostics, and the commands (up, down, recover, validate) run with progress
  * and cancellation. Status is read on demand and cached until the next change.
+ *
+ * The commands run in the migration worker process (dist/migrationWorker.js), never on the
+ * extension host's thread: the host keeps no database write transaction open, and Cancel stops a
+ * statement that is running (see runInWorker).
  */
 export class MigrationsService implements vscode.Disposable {
   private cache: DatabaseState[] | undefined;
@@ -35,15 +41,21 @@ export class MigrationsService implements vscode.Disposable {
   private readonly watchers = new Map<string, vscode.Disposable>();
   /** Folders are watched from the first read of the status on (activation reads nothing). */
   private watching = false;
+  /** The jobs running now (their cancellation). */
+  private readonly running = new Set<AbortController>();
 
   constructor(
     private readonly session: ReboundSession,
     private readonly databases: () => ResolvedDatabase[],
+    /** dist/migrationWorker.js of the extension. */
+    private readonly workerPath: string,
   ) {
-    // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json names now.
+    // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json
+    // names now, in the worker too.
     this.retryHandler = registerMigrationRetryHandler(
       (_root, name) => this.databases().find((d) => d.name === name),
       () => this.invalidate(),
+      (db, cmd, signal) => runInWorker(db, { kind: 'move', cmd }, { workerPath: this.workerPath, signal }),
     );
   }
 
@@ -52,7 +64,19 @@ export class MigrationsService implements vscode.Disposable {
    * recorded as an error event, as every failure of `run`).
    */
   move(db: ResolvedDatabase, title: string, cmd: MigrationCommand, onProgress?: (p: MigrationProgress, report: (message: string) => void) => void): Promise<RunReport | undefined> {
-    return this.run(db, title, (m) => runMigrationCommand(m, db, cmd, (entry) => this.session.store(true)?.deadLetters.add(entry)), onProgress);
+    return this.run(db, title, { kind: 'move', cmd }, onProgress);
+  }
+
+  /** How many migration jobs are running now. */
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Cancels every running migration job (as the Cancel button of its progress does). */
+  cancelAll(): number {
+    const n = this.running.size;
+    for (const ac of this.running) ac.abort(new Error('Cancelled'));
+    return n;
   }
 
   invalidate(): void {
@@ -165,22 +189,29 @@ export class MigrationsService implements vscode.Disposable {
     }
   }
 
-  /** Runs a migration command with progress in the Migrations view; failures are recorded as error events. */
-  async run<T>(
+  /**
+   * Runs a migration job in the worker with progress in the Migrations view (cancellable); a
+   * failed migration is parked in the dead-letter queue; failures are recorded as error events.
+   */
+  async run<J extends MigrationJob>(
     db: ResolvedDatabase,
     title: string,
-    fn: (m: Migrator) => Promise<T>,
+    job: J,
     onProgress?: (p: MigrationProgress, report: (message: string) => void) => void,
-  ): Promise<T | undefined> {
+  ): Promise<JobResult<J> | undefined> {
     return vscode.window.withProgress(
       { location: { viewId: 'rebound.migrations' }, title, cancellable: true },
       async (progress, token) => {
         const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
-        const { migrator, target } = openMigrator(db, { signal: ac.signal });
-        const sub = onProgress ? migrator.onDidProgress((p) => onProgress(p, (message) => progress.report({ message }))) : undefined;
+        this.running.add(ac);
+        const sub = token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
         try {
-          return await fn(migrator);
+          return await runInWorker(db, job, {
+            workerPath: this.workerPath,
+            signal: ac.signal,
+            onProgress: onProgress ? (p) => onProgress(p, (message) => progress.report({ message })) : undefined,
+            park: (entry) => this.session.store(true)?.deadLetters.add(entry),
+          });
         } catch (err) {
           this.session.store(true)?.errors.record({
             error: err,
@@ -188,9 +219,8 @@ export class MigrationsService implements vscode.Disposable {
           });
           throw err;
         } finally {
-          sub?.dispose();
-          migrator.dispose();
-          target.close();
+          sub.dispose();
+          this.running.delete(ac);
           this.invalidate();
         }
       },
