@@ -48,7 +48,7 @@ const countOrUndefined = (v: unknown): number | undefined => (typeof v === 'numb
 export function registerMigrationCommands(service: MigrationsService, log: vscode.LogOutputChannel, failures?: MigrationFailureDiagnostics): vscode.Disposable[] {
   const pickDb = async (arg: unknown): Promise<ResolvedDatabase | undefined> => {
     const n = arg as MigrationNode | undefined;
-    if (n?.state?.db) return n.state.db;
+    if (n && n.kind !== 'failure' && n.state?.db) return n.state.db;
     const states = service.states();
     const named = commandArgs(arg);
     if (named) {

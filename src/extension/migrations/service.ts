@@ -15,6 +15,7 @@ import {
   type StatusReport,
 } from '../../runner/migrations';
 import type { ReboundSession } from '../session';
+import { Disposable } from '../lifecycle';
 
 export interface DatabaseState {
   db: ResolvedDatabase;
@@ -31,13 +32,12 @@ export interface DatabaseState {
  * extension host's thread: the host keeps no database write transaction open, and Cancel stops a
  * statement that is running (see runInWorker).
  */
-export class MigrationsService implements vscode.Disposable {
+export class MigrationsService extends Disposable {
   private cache: DatabaseState[] | undefined;
   private history = new Map<string, Map<string, AppliedMigration>>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
-  private readonly retryHandler: { dispose(): void };
   private readonly watchers = new Map<string, vscode.Disposable>();
   /** Folders are watched from the first read of the status on (activation reads nothing). */
   private watching = false;
@@ -52,10 +52,13 @@ export class MigrationsService implements vscode.Disposable {
   ) {
     // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json
     // names now, in the worker too.
-    this.retryHandler = registerMigrationRetryHandler(
+    super();
+    this._register(
+      registerMigrationRetryHandler(
       (_root, name) => this.databases().find((d) => d.name === name),
       () => this.invalidate(),
-      (db, cmd, signal) => runInWorker(db, { kind: 'move', cmd }, { workerPath: this.workerPath, signal }),
+        (db, cmd, signal) => runInWorker(db, { kind: 'move', cmd }, { workerPath: this.workerPath, signal }),
+      ),
     );
   }
 
@@ -119,19 +122,24 @@ export class MigrationsService implements vscode.Disposable {
     }
   }
 
+  /** Each database with its status (or why it cannot be read); none while config.json's databases are invalid. */
   states(): DatabaseState[] {
+    try {
+      return this.readStates();
+    } catch {
+      // A bad config.json is reported on the file itself and in the Migrations view.
+      return [];
+    }
+  }
+
+  /** As `states`, but throws the ConfigurationError of an invalid `databases` section (the Migrations view shows it). */
+  readStates(): DatabaseState[] {
     if (this.cache) return this.cache;
     if (!this.watching) {
       this.watching = true;
       this.watchFolders();
     }
-    let dbs: ResolvedDatabase[];
-    try {
-      dbs = this.databases();
-    } catch {
-      // A bad config.json is reported on the file itself; the view just shows nothing.
-      dbs = [];
-    }
+    const dbs = this.databases();
     this.cache = dbs.map((db) => {
       try {
         return { db, status: this.withMigrator(db, (m) => m.status()) };
@@ -227,10 +235,9 @@ export class MigrationsService implements vscode.Disposable {
     );
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const w of this.watchers.values()) w.dispose();
     this.watchers.clear();
-    this.retryHandler.dispose();
-    this.changed.dispose();
+    super.dispose();
   }
 }
