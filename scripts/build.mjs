@@ -1,5 +1,5 @@
 // Builds Rebound with esbuild.
-//   node scripts/build.mjs               extension, CLI and webview bundles into dist/ (development)
+//   node scripts/build.mjs               extension, migration worker, CLI and webview bundles into dist/ (development)
 //   node scripts/build.mjs --production  the same, minified, without source maps
 //   node scripts/build.mjs --watch       rebuild the bundles on change
 //   node scripts/build.mjs --tests       the bundles plus every src/ and test/ file transpiled to out/
@@ -38,6 +38,18 @@ const builds = [
     target: 'node20',
     external: ['vscode', 'better-sqlite3'],
     // Prefer ES modules: jsonc-parser's UMD entry loads its parts with dynamic requires.
+    mainFields: ['module', 'main'],
+  },
+  {
+    // The migration worker: a child process of the extension host that runs the user's SQL, so
+    // that a long statement never blocks the host's thread (src/runner/migrations/worker).
+    ...common,
+    entryPoints: ['src/runner/migrations/worker/main.ts'],
+    outfile: 'dist/migrationWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
     mainFields: ['module', 'main'],
   },
   {

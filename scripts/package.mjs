@@ -79,7 +79,7 @@ try {
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(stage, f));
   mkdirSync(join(stage, 'dist'));
-  for (const f of ['extension.js', 'webview.js', 'cli.js', 'dashboard.css']) {
+  for (const f of ['extension.js', 'migrationWorker.js', 'webview.js', 'cli.js', 'dashboard.css']) {
     if (existsSync(join(root, 'dist', f))) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
   }
   for (const d of ['media', 'schemas']) cpSync(join(root, d), join(stage, d), { recursive: true });

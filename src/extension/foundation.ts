@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
 
-export const VIEW_IDS = ['rebound.errors', 'rebound.deadLetters', 'rebound.tasks', 'rebound.migrations', 'rebound.health'] as const;
-
 const CONFIG_TEMPLATE = `{
   "tasks": {},
   "databases": {}

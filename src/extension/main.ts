@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerErrorCommands } from './commands/errors';
 import { registerResilienceCommands } from './commands/resilience';
@@ -14,7 +15,6 @@ import { TaskDiagnostics } from './diagnostics/taskDiagnostics';
 import { registerMigrationCommands } from './migrations/commands';
 import { MigrationsService } from './migrations/service';
 import { MigrationsTreeProvider } from './migrations/tree';
-import { readDatabasesSection, resolveDatabase } from '../runner/migrations';
 import { TaskCoordinator, type NotificationsSetting } from './tasks/coordinator';
 import { ReboundTaskProvider, TASK_TYPE } from './tasks/provider';
 import { EditorTaskRunner } from './tasks/runnerFacade';
@@ -23,14 +23,14 @@ import { TasksTreeProvider } from './tasks/tree';
 import { WorkspaceConfig } from './workspaceConfig';
 import { ReboundSession } from './session';
 import { HealthStatusBar } from './statusBar';
-import { DeadLettersTreeProvider } from './views/deadLettersTree';
+import { DeadLettersTreeProvider, type DeadLetterNode } from './views/deadLettersTree';
+import { ViewFailures } from './views/failure';
 import { errorsModel, toIssueDetail } from './views/errorsModel';
 import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './views/errorsTree';
 import { HealthTreeProvider, type HealthNode } from './views/healthTree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
 import { RenderClock } from './views/renderClock';
-import type { DeadLetter } from '../engine/resilience';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface ReboundApi {
@@ -52,8 +52,12 @@ export interface ReboundUi {
   taskCoordinator: TaskCoordinator;
   taskRunner: EditorTaskRunner;
   statusBar: HealthStatusBar;
+  /** The workspace's config.json, read once per change. */
+  config: WorkspaceConfig;
+  /** Diagnostics of migration files. */
+  migrationFiles: MigrationFileDiagnostics;
   /** The tree views (their badges and messages) of the providers above. */
-  views: { errors: vscode.TreeView<ErrorsNode>; deadLetters: vscode.TreeView<DeadLetter>; health: vscode.TreeView<HealthNode> };
+  views: { errors: vscode.TreeView<ErrorsNode>; deadLetters: vscode.TreeView<DeadLetterNode>; health: vscode.TreeView<HealthNode> };
   /** Recomputes badges and the status bar now (normally done on store changes). */
   refresh(): void;
 }
@@ -84,15 +88,22 @@ export function activate(context: vscode.ExtensionContext): ReboundApi {
 }
 
 function registerViews(context: vscode.ExtensionContext, session: ReboundSession, config: WorkspaceConfig, log: vscode.LogOutputChannel): { ui: ReboundUi; disposables: vscode.Disposable[] } {
-  const errors = new ErrorsTreeProvider(() => {
+  const failures = new ViewFailures(log);
+  /** The store; undefined when there is no database yet; the open error when it cannot be opened (the views say so). */
+  const store = () => {
     const h = session.store();
+    if (!h && session.error) throw session.error;
+    return h;
+  };
+  const errors = new ErrorsTreeProvider(() => {
+    const h = store();
     return h ? errorsModel(h) : undefined;
-  });
+  }, failures);
   const savedGroupBy = context.workspaceState.get<unknown>(GROUP_BY_KEY);
   errors.groupBy = isGroupBy(savedGroupBy) ? savedGroupBy : 'status';
-  const deadLetters = new DeadLettersTreeProvider(() => session.store()?.deadLetters);
+  const deadLetters = new DeadLettersTreeProvider(() => store()?.deadLetters, failures);
   const health = new HealthTreeProvider(() => {
-    const h = session.store();
+    const h = store();
     if (!h) return undefined;
     return {
       report: () => h.errors.health(),
@@ -102,7 +113,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
           retryAt: breaker.state === 'open' && breaker.snapshot.openedAt !== null && breaker.snapshot.breakMs !== null ? breaker.snapshot.openedAt + breaker.snapshot.breakMs : null,
         })),
     };
-  }, () => {
+  }, failures, () => {
     // The driver is named once the store is open (or failed to open): listing it must not load one.
     if (!session.store() && !session.error) return undefined;
     const d = session.driver();
@@ -112,9 +123,12 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const deadLettersView = vscode.window.createTreeView('rebound.deadLetters', { treeDataProvider: deadLetters });
   const healthView = vscode.window.createTreeView('rebound.health', { treeDataProvider: health });
   const statusBar = new HealthStatusBar();
-  const root = session.folder.uri.fsPath;
-  const migrations = new MigrationsService(session, () => Object.entries(readDatabasesSection(root)).map(([name, cfg]) => resolveDatabase(root, name, cfg)));
-  const migrationsTree = new MigrationsTreeProvider(migrations);
+  const migrations = new MigrationsService(
+    session,
+    () => config.databases(),
+    join(context.extensionPath, 'dist', 'migrationWorker.js'),
+  );
+  const migrationsTree = new MigrationsTreeProvider(migrations, failures);
   const migrationsView = vscode.window.createTreeView('rebound.migrations', { treeDataProvider: migrationsTree });
   const diagnosticsOn = () => vscode.workspace.getConfiguration('rebound', session.folder).get<boolean>('diagnostics.enabled', true);
   const migrationFiles = new MigrationFileDiagnostics({
@@ -129,7 +143,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   const runner = new EditorTaskRunner(session, config);
   const coordinator = new TaskCoordinator(() => runner, taskDiagnostics, session, log, () => notificationsSetting(session.folder));
   const taskProvider = new ReboundTaskProvider(session.folder, () => runner, coordinator);
-  const tasks = new TasksTreeProvider(() => runner, coordinator);
+  const tasks = new TasksTreeProvider(() => runner, coordinator, failures);
   const tasksView = vscode.window.createTreeView('rebound.tasks', { treeDataProvider: tasks });
   const remediation = new RemediationProvider(
     () => config.guidance(),
@@ -166,22 +180,30 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       deadLettersView.description = undefined;
       return;
     }
-    const open = h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0);
-    const dead = deadLetters.pendingCount();
-    errorsView.badge = open ? { value: open, tooltip: `${open} unresolved issue(s)` } : undefined;
-    // The container's badge is the sum of its views' badges: only the Errors view has one, so each
-    // open issue counts once (its dead letter is the same failure); the Dead Letters view says its count.
-    deadLettersView.badge = undefined;
-    deadLettersView.description = dead ? `${dead} waiting` : undefined;
-    const report = h.errors.health();
-    const breakers = h.breakers.countByState();
-    statusBar.update({
-      level: report.status,
-      openIssues: open,
-      openBreakers: breakers.open + breakers['half-open'] + breakers.isolated,
-      deadLetters: dead,
-      reasons: report.components.filter((c) => c.status !== 'healthy').map((c) => `${c.component}: ${c.reasons.join('; ')}`),
-    });
+    try {
+      const open = h.explorer.severityCounts('unresolved').reduce((n, s) => n + s.count, 0);
+      const dead = deadLetters.pendingCount();
+      errorsView.badge = open ? { value: open, tooltip: `${open} unresolved issue(s)` } : undefined;
+      // The container's badge is the sum of its views' badges: only the Errors view has one, so each
+      // open issue counts once (its dead letter is the same failure); the Dead Letters view says its count.
+      deadLettersView.badge = undefined;
+      deadLettersView.description = dead ? `${dead} waiting` : undefined;
+      const report = h.errors.health();
+      const breakers = h.breakers.countByState();
+      statusBar.update({
+        level: report.status,
+        openIssues: open,
+        openBreakers: breakers.open + breakers['half-open'] + breakers.isolated,
+        deadLetters: dead,
+        reasons: report.components.filter((c) => c.status !== 'healthy').map((c) => `${c.component}: ${c.reasons.join('; ')}`),
+      });
+    } catch (err) {
+      // The views say it (a row with the cause); the badges and status bar show nothing they cannot read.
+      log.error(`cannot read the database for the badges and status bar: ${(err as Error).message}`);
+      statusBar.update(undefined);
+      errorsView.badge = undefined;
+      deadLettersView.badge = undefined;
+    }
   };
 
   // The status bar shows the health summary once the workbench is idle, never during activation.
@@ -208,7 +230,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
   ]);
 
   const ui: ReboundUi = {
-    errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh,
+    errors, deadLetters, health, migrations: migrationsTree, tasks, taskCoordinator: coordinator, taskRunner: runner, statusBar, refresh, config, migrationFiles,
     views: { errors: errorsView, deadLetters: deadLettersView, health: healthView },
   };
   const disposables = [

@@ -7,6 +7,7 @@ import { ErrorStore, type ErrorStoreOptions } from '../store/errorStore';
 import { ExplorerQueries } from '../store/explorer';
 import type { WorkspacePaths } from '../store/location';
 import { setDriverPreference, sqliteDriver, type DriverInfo, type DriverPreference } from '../store/sqlite';
+import { Disposable, MutableDisposable } from './lifecycle';
 import { paths, watch } from './services';
 
 export interface StoreHandles {
@@ -23,12 +24,13 @@ export interface StoreHandles {
  * `onDidChange` fires (coalesced) after this window writes and when another process (the CLI)
  * writes the database, seen through a file watcher rather than polling.
  */
-export class ReboundSession implements vscode.Disposable {
+export class ReboundSession extends Disposable {
   private handles: StoreHandles | undefined;
   private openError: Error | undefined;
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [];
+  /** The open store's change subscription: one at a time, replaced when the store reopens. */
+  private readonly storeChanges = this._register(new MutableDisposable<vscode.Disposable>());
   private pending: ReturnType<typeof setTimeout> | undefined;
   private leases = 0;
   private reopenPending = false;
@@ -39,13 +41,14 @@ export class ReboundSession implements vscode.Disposable {
     /** Rules, retention and health thresholds from the workspace's config, read when the store opens. */
     private readonly storeOptions: () => Partial<ErrorStoreOptions> = () => ({}),
   ) {
-    this.disposables.push(
-      this.changed,
-      watch(folder, '.rebound/rebound.db*', () => this.fireChanged()),
+    super();
+    this._register(watch(folder, '.rebound/rebound.db*', () => this.fireChanged()));
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('rebound.databasePath', folder) || e.affectsConfiguration('rebound.sqliteDriver')) this.reopen();
       }),
     );
+    this._register({ dispose: () => this.close() });
   }
 
   get paths(): WorkspacePaths {
@@ -88,7 +91,7 @@ export class ReboundSession implements vscode.Disposable {
         breakers: new BreakerRepository(db),
         attempts: new AttemptRepository(db),
       };
-      this.disposables.push(errors.onDidChange(() => this.fireChanged()));
+      this.storeChanges.value = errors.onDidChange(() => this.fireChanged());
       this.log.info(`opened ${file} with SQLite driver ${driver.name} (SQLite ${driver.sqliteVersion}; ${driver.reason})`);
       for (const notice of errors.notices) {
         this.log.warn(notice);
@@ -141,16 +144,16 @@ export class ReboundSession implements vscode.Disposable {
       this.reopenPending = true;
       return;
     }
-    this.handles?.errors.close();
-    this.handles = undefined;
+    this.close();
     this.openError = undefined;
     this.fireChanged();
   }
 
-  dispose(): void {
+  private close(): void {
     if (this.pending) clearTimeout(this.pending);
+    this.pending = undefined;
+    this.storeChanges.value = undefined;
     this.handles?.errors.close();
     this.handles = undefined;
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

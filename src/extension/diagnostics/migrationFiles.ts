@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeMigrationFile, parseMigrationFileName, quickFixesFor, type AppliedFileInfo, type MigrationFinding } from '../../engine/migrations';
+import { Disposable } from '../lifecycle';
 import { codeOf, reboundDiagnostic, toRange, toSeverity, toTextEdits } from './convert';
 
 export interface MigrationFilesHost {
@@ -9,6 +10,8 @@ export interface MigrationFilesHost {
   /** What the target's history says about an applied file, if it was applied. */
   applied(file: string): AppliedFileInfo | undefined;
   enabled(): boolean;
+  /** How long typing must pause before a changed file is checked again (default 250 ms). */
+  debounceMs?: number;
 }
 
 /**
@@ -16,21 +19,47 @@ export interface MigrationFilesHost {
  * transactional file, destructive statements the down section does not restore, applied files
  * changed since) and the quick fixes the engine builds for them.
  */
-export class MigrationFileDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {
+export class MigrationFileDiagnostics extends Disposable implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
-  readonly collection = vscode.languages.createDiagnosticCollection('rebound-migrations');
+  readonly collection = this._register(vscode.languages.createDiagnosticCollection('rebound-migrations'));
   private readonly findings = new Map<string, MigrationFinding[]>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  /** How many times a migration file was analysed (for tests: a burst of typing is one check). */
+  checks = 0;
+  /** Checks waiting for typing to pause, by document. */
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly host: MigrationFilesHost) {
-    this.subscriptions.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.update(e.document)),
+    super();
+    this._register({ dispose: () => this.cancelAll() });
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => this.update(d)));
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)));
+    this._register(
       vscode.workspace.onDidCloseTextDocument((d) => {
+        this.cancel(d.uri.toString());
         this.collection.delete(d.uri);
         this.findings.delete(d.uri.toString());
       }),
     );
+  }
+
+  /** Checks a changed document once typing pauses (one check for a burst of keystrokes). */
+  private schedule(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file' || !doc.uri.fsPath.endsWith('.sql')) return;
+    const key = doc.uri.toString();
+    this.cancel(key);
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        if (!doc.isClosed) this.update(doc);
+      }, this.host.debounceMs ?? 250),
+    );
+  }
+
+  private cancel(key: string): void {
+    const t = this.pending.get(key);
+    if (t !== undefined) clearTimeout(t);
+    this.pending.delete(key);
   }
 
   /** Re-checks every open migration file (after config or history changes). */
@@ -45,11 +74,13 @@ export class MigrationFileDiagnostics implements vscode.CodeActionProvider, vsco
   }
 
   update(doc: vscode.TextDocument): void {
+    this.cancel(doc.uri.toString());
     if (!this.isMigrationFile(doc.uri)) return;
     if (!this.host.enabled()) {
       this.collection.delete(doc.uri);
       return;
     }
+    this.checks++;
     const findings = analyzeMigrationFile(doc.getText(), basename(doc.uri.fsPath), this.host.applied(doc.uri.fsPath));
     this.findings.set(doc.uri.toString(), findings);
     this.collection.set(
@@ -89,8 +120,8 @@ export class MigrationFileDiagnostics implements vscode.CodeActionProvider, vsco
     return actions;
   }
 
-  dispose(): void {
-    this.collection.dispose();
-    for (const s of this.subscriptions.splice(0)) s.dispose();
+  private cancelAll(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
   }
 }

@@ -48,7 +48,7 @@ const countOrUndefined = (v: unknown): number | undefined => (typeof v === 'numb
 export function registerMigrationCommands(service: MigrationsService, log: vscode.LogOutputChannel, failures?: MigrationFailureDiagnostics): vscode.Disposable[] {
   const pickDb = async (arg: unknown): Promise<ResolvedDatabase | undefined> => {
     const n = arg as MigrationNode | undefined;
-    if (n?.state?.db) return n.state.db;
+    if (n && n.kind !== 'failure' && n.state?.db) return n.state.db;
     const states = service.states();
     const named = commandArgs(arg);
     if (named) {
@@ -80,6 +80,11 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
   const failedRun = async (db: ResolvedDatabase, what: string, err: unknown) => fail(what, err, await failures?.report(db, err).catch(() => undefined));
 
   return [
+    vscode.commands.registerCommand('rebound.migrate.cancel', () => {
+      const n = service.cancelAll();
+      if (n === 0) vscode.window.setStatusBarMessage('$(database) Rebound: no migration is running', 3000);
+      return n;
+    }),
     vscode.commands.registerCommand('rebound.migrate.up', async (arg: unknown) => {
       if (!requireTrust('apply migrations')) return undefined;
       const db = await pickDb(arg);
@@ -158,7 +163,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       const db = await pickDb(arg);
       if (!db) return undefined;
       try {
-        const r = await service.run(db, `Recovering ${db.name}`, (m) => m.recover(), onProgress);
+        const r = await service.run(db, `Recovering ${db.name}`, { kind: 'recover' }, onProgress);
         if (!r) return undefined;
         if (r.ok) void vscode.window.showInformationMessage(`Rebound: ${db.name} recovered and validated.`);
         else void vscode.window.showWarningMessage(`Rebound: ${db.name} needs attention: ${r.problems.join('; ')}`);
@@ -172,7 +177,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       const db = await pickDb(arg);
       if (!db) return undefined;
       try {
-        const r = await service.run(db, `Validating ${db.name}`, async (m) => m.validate());
+        const r = await service.run(db, `Validating ${db.name}`, { kind: 'validate' });
         if (!r) return undefined;
         if (r.ok) void vscode.window.showInformationMessage(`Rebound: ${db.name} is valid (checksums, files and order).`);
         else {

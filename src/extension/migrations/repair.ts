@@ -62,7 +62,7 @@ export function registerMigrationRepair(service: MigrationsService, log: vscode.
       }
       const { db, versions } = target;
       try {
-        const r = await service.run(db, `Repairing ${db.name}`, (m) => m.repair({ accept: versions }));
+        const r = await service.run(db, `Repairing ${db.name}`, { kind: 'repair', options: { accept: versions } });
         if (!r) return undefined;
         if (r.refused.length > 0) {
           void vscode.window.showWarningMessage(`Rebound: nothing was repaired in ${db.name}: ${r.refused.map((x) => x.reason).join('; ')}`);

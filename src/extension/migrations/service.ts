@@ -4,8 +4,10 @@ import type { AppliedFileInfo, AppliedMigration } from '../../engine/migrations'
 import {
   openMigrator,
   registerMigrationRetryHandler,
-  runMigrationCommand,
+  runInWorker,
+  type JobResult,
   type MigrationCommand,
+  type MigrationJob,
   type Migrator,
   type MigrationProgress,
   type ResolvedDatabase,
@@ -13,6 +15,7 @@ import {
   type StatusReport,
 } from '../../runner/migrations';
 import type { ReboundSession } from '../session';
+import { Disposable } from '../lifecycle';
 
 export interface DatabaseState {
   db: ResolvedDatabase;
@@ -24,26 +27,38 @@ export interface DatabaseState {
  * The workspace's migration targets as the editor sees them: status per database, the applied
  * history for file diagnostics, and the commands (up, down, recover, validate) run with progress
  * and cancellation. Status is read on demand and cached until the next change.
+ *
+ * The commands run in the migration worker process (dist/migrationWorker.js), never on the
+ * extension host's thread: the host keeps no database write transaction open, and Cancel stops a
+ * statement that is running (see runInWorker).
  */
-export class MigrationsService implements vscode.Disposable {
+export class MigrationsService extends Disposable {
   private cache: DatabaseState[] | undefined;
   private history = new Map<string, Map<string, AppliedMigration>>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
-  private readonly retryHandler: { dispose(): void };
   private readonly watchers = new Map<string, vscode.Disposable>();
   /** Folders are watched from the first read of the status on (activation reads nothing). */
   private watching = false;
+  /** The jobs running now (their cancellation). */
+  private readonly running = new Set<AbortController>();
 
   constructor(
     private readonly session: ReboundSession,
     private readonly databases: () => ResolvedDatabase[],
+    /** dist/migrationWorker.js of the extension. */
+    private readonly workerPath: string,
   ) {
-    // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json names now.
-    this.retryHandler = registerMigrationRetryHandler(
+    // Dead letters of kind `migration` (the Dead Letters view) re-run on the database config.json
+    // names now, in the worker too.
+    super();
+    this._register(
+      registerMigrationRetryHandler(
       (_root, name) => this.databases().find((d) => d.name === name),
       () => this.invalidate(),
+        (db, cmd, signal) => runInWorker(db, { kind: 'move', cmd }, { workerPath: this.workerPath, signal }),
+      ),
     );
   }
 
@@ -52,7 +67,19 @@ export class MigrationsService implements vscode.Disposable {
    * recorded as an error event, as every failure of `run`).
    */
   move(db: ResolvedDatabase, title: string, cmd: MigrationCommand, onProgress?: (p: MigrationProgress, report: (message: string) => void) => void): Promise<RunReport | undefined> {
-    return this.run(db, title, (m) => runMigrationCommand(m, db, cmd, (entry) => this.session.store(true)?.deadLetters.add(entry)), onProgress);
+    return this.run(db, title, { kind: 'move', cmd }, onProgress);
+  }
+
+  /** How many migration jobs are running now. */
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Cancels every running migration job (as the Cancel button of its progress does). */
+  cancelAll(): number {
+    const n = this.running.size;
+    for (const ac of this.running) ac.abort(new Error('Cancelled'));
+    return n;
   }
 
   invalidate(): void {
@@ -95,19 +122,24 @@ export class MigrationsService implements vscode.Disposable {
     }
   }
 
+  /** Each database with its status (or why it cannot be read); none while config.json's databases are invalid. */
   states(): DatabaseState[] {
+    try {
+      return this.readStates();
+    } catch {
+      // A bad config.json is reported on the file itself and in the Migrations view.
+      return [];
+    }
+  }
+
+  /** As `states`, but throws the ConfigurationError of an invalid `databases` section (the Migrations view shows it). */
+  readStates(): DatabaseState[] {
     if (this.cache) return this.cache;
     if (!this.watching) {
       this.watching = true;
       this.watchFolders();
     }
-    let dbs: ResolvedDatabase[];
-    try {
-      dbs = this.databases();
-    } catch {
-      // A bad config.json is reported on the file itself; the view just shows nothing.
-      dbs = [];
-    }
+    const dbs = this.databases();
     this.cache = dbs.map((db) => {
       try {
         return { db, status: this.withMigrator(db, (m) => m.status()) };
@@ -165,22 +197,29 @@ export class MigrationsService implements vscode.Disposable {
     }
   }
 
-  /** Runs a migration command with progress in the Migrations view; failures are recorded as error events. */
-  async run<T>(
+  /**
+   * Runs a migration job in the worker with progress in the Migrations view (cancellable); a
+   * failed migration is parked in the dead-letter queue; failures are recorded as error events.
+   */
+  async run<J extends MigrationJob>(
     db: ResolvedDatabase,
     title: string,
-    fn: (m: Migrator) => Promise<T>,
+    job: J,
     onProgress?: (p: MigrationProgress, report: (message: string) => void) => void,
-  ): Promise<T | undefined> {
+  ): Promise<JobResult<J> | undefined> {
     return vscode.window.withProgress(
       { location: { viewId: 'rebound.migrations' }, title, cancellable: true },
       async (progress, token) => {
         const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
-        const { migrator, target } = openMigrator(db, { signal: ac.signal });
-        const sub = onProgress ? migrator.onDidProgress((p) => onProgress(p, (message) => progress.report({ message }))) : undefined;
+        this.running.add(ac);
+        const sub = token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
         try {
-          return await fn(migrator);
+          return await runInWorker(db, job, {
+            workerPath: this.workerPath,
+            signal: ac.signal,
+            onProgress: onProgress ? (p) => onProgress(p, (message) => progress.report({ message })) : undefined,
+            park: (entry) => this.session.store(true)?.deadLetters.add(entry),
+          });
         } catch (err) {
           this.session.store(true)?.errors.record({
             error: err,
@@ -188,19 +227,17 @@ export class MigrationsService implements vscode.Disposable {
           });
           throw err;
         } finally {
-          sub?.dispose();
-          migrator.dispose();
-          target.close();
+          sub.dispose();
+          this.running.delete(ac);
           this.invalidate();
         }
       },
     );
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const w of this.watchers.values()) w.dispose();
     this.watchers.clear();
-    this.retryHandler.dispose();
-    this.changed.dispose();
+    super.dispose();
   }
 }

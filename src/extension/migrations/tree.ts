@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
+import { isConfigurationError } from '../../engine/errors';
+import { ViewFailures, failureItem, openConfig, retry, type FailureNode } from '../views/failure';
 import type { MigrationStatus } from '../../engine/migrations';
 import { SafeMarkdown, ago } from '../views/markdown';
 import { describeHolder } from '../../runner/migrations';
 import type { DatabaseState, MigrationsService } from './service';
+import { Disposable } from '../lifecycle';
 
-export type MigrationNode = { kind: 'database'; state: DatabaseState } | { kind: 'migration'; state: DatabaseState; entry: MigrationStatus };
+export type MigrationNode = { kind: 'database'; state: DatabaseState } | { kind: 'migration'; state: DatabaseState; entry: MigrationStatus } | FailureNode;
 
 const ICONS: Record<MigrationStatus['state'], vscode.ThemeIcon> = {
   applied: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -16,13 +19,16 @@ const ICONS: Record<MigrationStatus['state'], vscode.ThemeIcon> = {
 };
 
 /** The Migrations view: each configured database with its migrations and their state. */
-export class MigrationsTreeProvider implements vscode.TreeDataProvider<MigrationNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<MigrationNode | undefined>();
+export class MigrationsTreeProvider extends Disposable implements vscode.TreeDataProvider<MigrationNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<MigrationNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sub: vscode.Disposable;
 
-  constructor(private readonly service: MigrationsService) {
-    this.sub = service.onDidChange(() => this.changed.fire(undefined));
+  constructor(
+    private readonly service: MigrationsService,
+    private readonly failures: ViewFailures,
+  ) {
+    super();
+    this._register(service.onDidChange(() => this.changed.fire(undefined)));
   }
 
   /** Re-renders from the cached status (relative times move; nothing is read again). */
@@ -31,12 +37,17 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
   }
 
   getChildren(node?: MigrationNode): MigrationNode[] {
-    if (!node) return this.service.states().map((state) => ({ kind: 'database', state }));
+    if (!node) {
+      return this.failures.children('Migrations', 'the databases', () => this.service.readStates().map((state) => ({ kind: 'database' as const, state })), (err) =>
+        isConfigurationError(err) ? openConfig() : retry(),
+      );
+    }
     if (node.kind === 'database') return (node.state.status?.entries ?? []).map((entry) => ({ kind: 'migration', state: node.state, entry }));
     return [];
   }
 
   getTreeItem(node: MigrationNode): vscode.TreeItem {
+    if (node.kind === 'failure') return failureItem(node);
     if (node.kind === 'database') {
       const { db, status, error } = node.state;
       const item = new vscode.TreeItem(db.name, vscode.TreeItemCollapsibleState.Expanded);
@@ -77,8 +88,4 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
     return item;
   }
 
-  dispose(): void {
-    this.sub.dispose();
-    this.changed.dispose();
-  }
 }

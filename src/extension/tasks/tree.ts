@@ -1,36 +1,39 @@
 import * as vscode from 'vscode';
+import { isConfigurationError } from '../../engine/errors';
+import { ViewFailures, failureItem, isFailure, openConfig, retry, type FailureNode } from '../views/failure';
 import { SafeMarkdown, ago } from '../views/markdown';
 import { describeLive } from './liveRun';
 import type { TaskCoordinator } from './coordinator';
 import type { TaskRunnerFacade, TaskSummary } from './facade';
+import { Disposable } from '../lifecycle';
 
 /** The Tasks view: each configured task with its last result; run, resume, cancel. */
-export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TaskSummary | undefined>();
+export type TaskNode = TaskSummary | FailureNode;
+
+export class TasksTreeProvider extends Disposable implements vscode.TreeDataProvider<TaskNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<TaskNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sub: vscode.Disposable;
 
   constructor(
     private readonly facade: () => TaskRunnerFacade,
     private readonly coordinator: TaskCoordinator,
+    private readonly failures: ViewFailures,
   ) {
-    this.sub = coordinator.onDidChange(() => this.refresh());
+    super();
+    this._register(coordinator.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
-  getChildren(parent?: TaskSummary): TaskSummary[] {
+  getChildren(parent?: TaskNode): TaskNode[] {
     if (parent) return [];
-    try {
-      return this.facade().tasks();
-    } catch {
-      return [];
-    }
+    return this.failures.children('Tasks', 'the tasks', () => this.facade().tasks(), (err) => (isConfigurationError(err) ? openConfig() : retry()));
   }
 
-  getTreeItem(t: TaskSummary): vscode.TreeItem {
+  getTreeItem(t: TaskNode): vscode.TreeItem {
+    if (isFailure(t)) return failureItem(t);
     const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
     item.id = `task:${t.name}`;
     const running = t.running || this.coordinator.isRunning(t.name);
@@ -75,8 +78,4 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskSummary>, 
     return item;
   }
 
-  dispose(): void {
-    this.sub.dispose();
-    this.changed.dispose();
-  }
 }

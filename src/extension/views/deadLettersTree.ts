@@ -1,31 +1,42 @@
 import * as vscode from 'vscode';
 import type { DeadLetter } from '../../engine/resilience';
 import type { DeadLetterRepository } from '../../store/deadLetters';
+import { ViewFailures, failureItem, isFailure, type FailureNode } from './failure';
 import { SafeMarkdown, ago } from './markdown';
+import { Disposable } from '../lifecycle';
+
+export type DeadLetterNode = DeadLetter | FailureNode;
 
 const PAGE = 200;
 
 /** The Dead Letters view: pending and requeued work first, newest first; retry, discard, resolve. */
-export class DeadLettersTreeProvider implements vscode.TreeDataProvider<DeadLetter>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DeadLetter | undefined>();
+export class DeadLettersTreeProvider extends Disposable implements vscode.TreeDataProvider<DeadLetterNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<DeadLetterNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly repo: () => DeadLetterRepository | undefined) {}
+  constructor(
+    /** The queue, undefined when there is no database yet; throws when the database cannot be read. */
+    private readonly repo: () => DeadLetterRepository | undefined,
+    private readonly failures: ViewFailures,
+  ) {
+    super();
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
-  getChildren(parent?: DeadLetter): DeadLetter[] {
+  getChildren(parent?: DeadLetterNode): DeadLetterNode[] {
     if (parent) return [];
-    return this.repo()?.list({ states: ['pending', 'requeued'], limit: PAGE, order: 'newest' }) ?? [];
+    return this.failures.children('Dead Letters', 'the dead letters', () => this.repo()?.list({ states: ['pending', 'requeued'], limit: PAGE, order: 'newest' }) ?? []);
   }
 
   pendingCount(): number {
     return this.repo()?.count({ states: ['pending', 'requeued'] }) ?? 0;
   }
 
-  getTreeItem(d: DeadLetter): vscode.TreeItem {
+  getTreeItem(d: DeadLetterNode): vscode.TreeItem {
+    if (isFailure(d)) return failureItem(d);
     const item = new vscode.TreeItem(d.operation, vscode.TreeItemCollapsibleState.None);
     item.id = `dlq:${d.id}`;
     item.description = `${d.code} · ${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'} · ${ago(d.createdAt)}${d.state === 'requeued' ? ' · requeued' : ''}`;
@@ -44,7 +55,4 @@ export class DeadLettersTreeProvider implements vscode.TreeDataProvider<DeadLett
     return item;
   }
 
-  dispose(): void {
-    this.changed.dispose();
-  }
 }

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Category, IssueRow, IssueStatus, Severity } from '../../shared/protocol';
+import { ViewFailures, failureItem, type FailureNode } from './failure';
 import { SafeMarkdown, ago } from './markdown';
+import { Disposable } from '../lifecycle';
 
 export const GROUP_BY = ['status', 'component', 'category', 'task'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -51,7 +53,8 @@ export type ErrorsNode =
   | { kind: 'severity'; status: IssueStatus; severity: Severity; count: number }
   | { kind: 'issue'; issue: IssueDetail }
   | { kind: 'event'; issue: IssueDetail; event: EventRow }
-  | { kind: 'more'; shown: number; total: number };
+  | { kind: 'more'; shown: number; total: number }
+  | FailureNode;
 
 const STATUS_ORDER: IssueStatus[] = ['unresolved', 'ignored', 'resolved'];
 const SEVERITY_ORDER: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
@@ -70,12 +73,18 @@ const SEVERITY_ICON: Record<Severity, vscode.ThemeIcon> = {
  * each expanding to its latest events. The provider only maps model rows to tree items; the model
  * does the queries, so a large store stays fast (one indexed query per expanded node).
  */
-export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ErrorsNode | undefined>();
+export class ErrorsTreeProvider extends Disposable implements vscode.TreeDataProvider<ErrorsNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<ErrorsNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   groupBy: GroupBy = 'status';
 
-  constructor(private readonly model: () => ErrorsModel | undefined) {}
+  constructor(
+    /** The model, undefined when there is no database yet; throws when the database cannot be read. */
+    private readonly model: () => ErrorsModel | undefined,
+    private readonly failures: ViewFailures,
+  ) {
+    super();
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -88,6 +97,11 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
   }
 
   getChildren(node?: ErrorsNode): ErrorsNode[] {
+    if (node?.kind === 'failure') return [];
+    return this.failures.children('Errors', node ? 'this group' : 'the errors', () => this.childrenOf(node));
+  }
+
+  private childrenOf(node: ErrorsNode | undefined): ErrorsNode[] {
     const model = this.model();
     if (!model) return [];
     if (!node) {
@@ -179,6 +193,8 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
         if (e.file) item.command = { command: 'rebound.errors.openSource', title: 'Open Source Location', arguments: [node] };
         return item;
       }
+      case 'failure':
+        return failureItem(node);
       case 'more': {
         const item = new vscode.TreeItem(`${node.total - node.shown} more…`, vscode.TreeItemCollapsibleState.None);
         item.description = 'open the dashboard to search all issues';
@@ -190,6 +206,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
 
   /** Parents of issue and event nodes, so `TreeView.reveal` can expand down to an issue. */
   getParent(node: ErrorsNode): ErrorsNode | undefined {
+    if (node.kind === 'failure') return undefined;
     const model = this.model();
     if (!model) return undefined;
     if (node.kind === 'event') return { kind: 'issue', issue: node.issue };
@@ -213,9 +230,6 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsNode>, 
     return { kind: 'issue', issue };
   }
 
-  dispose(): void {
-    this.changed.dispose();
-  }
 }
 
 function capitalise(s: string): string {

@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import type { ComponentHealth, HealthReport, HealthStatus } from '../../engine/health/evaluate';
 import type { StoredBreaker } from '../../store/breakers';
+import { ViewFailures, failureItem, type FailureNode } from './failure';
 import { SafeMarkdown } from './markdown';
+import { Disposable } from '../lifecycle';
 
 export type HealthNode =
   | { kind: 'store'; store: StoreStatus }
   | { kind: 'component'; health: ComponentHealth }
-  | { kind: 'breaker'; breaker: StoredBreaker; retryAt: number | null };
+  | { kind: 'breaker'; breaker: StoredBreaker; retryAt: number | null }
+  | FailureNode;
 
 /** The store's SQLite driver as the Health view shows it: the one in use, or why none loads. */
 export type StoreStatus = { driver: string; sqliteVersion: string; reason: string } | { error: string };
@@ -23,14 +26,18 @@ const ICON: Record<HealthStatus, vscode.ThemeIcon> = {
 };
 
 /** The Health view: each component's status with the reasons, then every circuit breaker. */
-export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<HealthNode | undefined>();
+export class HealthTreeProvider extends Disposable implements vscode.TreeDataProvider<HealthNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<HealthNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(
+    /** The model, undefined when there is no database yet; throws when the database cannot be read. */
     private readonly model: () => HealthModel | undefined,
+    private readonly failures: ViewFailures,
     private readonly store: () => StoreStatus | undefined = () => undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -38,24 +45,33 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
 
   /** Whether an open breaker is counting down to its trial call (the view re-renders every second). */
   countingDown(now = Date.now()): boolean {
-    return (this.model()?.breakers() ?? []).some((b) => b.breaker.state === 'open' && b.retryAt !== null && b.retryAt > now - 1000);
+    try {
+      return (this.model()?.breakers() ?? []).some((b) => b.breaker.state === 'open' && b.retryAt !== null && b.retryAt > now - 1000);
+    } catch {
+      return false; // the view shows why it cannot read the breakers
+    }
   }
 
   getChildren(parent?: HealthNode): HealthNode[] {
     if (parent) return [];
-    const m = this.model();
     const store = this.store();
     const head = store ? [{ kind: 'store' as const, store }] : [];
-    if (!m) return head;
-    const report = m.report();
     return [
       ...head,
-      ...(report?.components ?? []).map((health) => ({ kind: 'component' as const, health })),
-      ...m.breakers().map((b) => ({ kind: 'breaker' as const, ...b })),
+      ...this.failures.children('Health', 'the health', () => {
+        const m = this.model();
+        if (!m) return [];
+        const report = m.report();
+        return [
+          ...(report?.components ?? []).map((health) => ({ kind: 'component' as const, health })),
+          ...m.breakers().map((b) => ({ kind: 'breaker' as const, ...b })),
+        ];
+      }),
     ];
   }
 
   getTreeItem(n: HealthNode): vscode.TreeItem {
+    if (n.kind === 'failure') return failureItem(n);
     if (n.kind === 'store') {
       const s = n.store;
       const item = new vscode.TreeItem('store', vscode.TreeItemCollapsibleState.None);
@@ -113,7 +129,4 @@ export class HealthTreeProvider implements vscode.TreeDataProvider<HealthNode>, 
     return item;
   }
 
-  dispose(): void {
-    this.changed.dispose();
-  }
 }

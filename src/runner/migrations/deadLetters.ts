@@ -121,35 +121,50 @@ function retryInput(db: ResolvedDatabase, cmd: MigrationCommand): MigrationDeadL
  * Makes dead letters of kind `migration` re-runnable (`rebound dlq retry`, Retry in the Dead
  * Letters view): the entry's command runs again on the database it names, as config.json
  * configures it now, to the entry's version (a plain `up` applies what is pending). `resolve` finds the database
- * (default: the `databases` section of the root's config.json); `onDone` follows each re-run.
+ * (default: the `databases` section of the root's config.json); `onDone` follows each re-run;
+ * `execute` runs the command (default: here, on this thread; the editor runs it in its worker).
  */
 export function registerMigrationRetryHandler(
   resolve: (root: string, name: string) => ResolvedDatabase | undefined = databaseOfConfig,
   onDone?: (db: ResolvedDatabase) => void,
+  execute: (db: ResolvedDatabase, cmd: MigrationCommand, signal?: AbortSignal) => Promise<RunReport> = runHere,
 ): Disposable {
   return registerRetryHandler('migration', async (entry, ctx) => {
     const input = (entry.input ?? {}) as Partial<Record<keyof MigrationDeadLetterInput, unknown>>;
     if (typeof input.database !== 'string') throw new ValidationError(`Dead letter #${entry.id} does not name its database, so it cannot be re-run`);
     const db = resolve(ctx.root, input.database);
     if (!db) throw new ConfigurationError(`Dead letter #${entry.id}: the database "${input.database}" is no longer in .rebound/config.json`);
-    const { migrator, target } = openMigrator(db, { signal: ctx.signal });
+    const to = typeof input.to === 'number' ? input.to : undefined;
+    const verify = input.verify === false ? false : undefined;
+    let cmd: MigrationCommand;
+    // The direction of the failed run: a retry never moves the database the other way.
+    if (input.command === 'down') {
+      const versions = Array.isArray(input.versions) && input.versions.every((v) => Number.isInteger(v)) ? (input.versions as number[]) : undefined;
+      if (versions !== undefined) cmd = { command: 'down', options: { versions, verify } };
+      else if (to === undefined) throw new ValidationError(`Dead letter #${entry.id} does not say how far to roll back, so it cannot be re-run`);
+      else cmd = { command: 'down', options: { to, verify } };
+    } else {
+      cmd = { command: 'up', options: { to, allowOutOfOrder: input.allowOutOfOrder === true || undefined } };
+    }
     try {
-      const to = typeof input.to === 'number' ? input.to : undefined;
-      const verify = input.verify === false ? false : undefined;
-      // The direction of the failed run: a retry never moves the database the other way.
-      if (input.command === 'down') {
-        const versions = Array.isArray(input.versions) && input.versions.every((v) => Number.isInteger(v)) ? (input.versions as number[]) : undefined;
-        if (versions !== undefined) return await migrator.down({ versions, verify });
-        if (to === undefined) throw new ValidationError(`Dead letter #${entry.id} does not say how far to roll back, so it cannot be re-run`);
-        return await migrator.down({ to, verify });
-      }
-      return await migrator.up({ to, allowOutOfOrder: input.allowOutOfOrder === true || undefined });
+      return await execute(db, cmd, ctx.signal);
     } finally {
-      migrator.dispose();
-      target.close();
       onDone?.(db);
     }
   });
+}
+
+/** Runs a migration command on this thread, with no dead letter (the queue keeps the entry being retried). */
+async function runHere(db: ResolvedDatabase, cmd: MigrationCommand, signal?: AbortSignal): Promise<RunReport> {
+  const { migrator, target } = openMigrator(db, { signal });
+  try {
+    if (cmd.command === 'up') return await migrator.up(cmd.options);
+    if (cmd.command === 'down') return await migrator.down(cmd.options);
+    return await migrator.to(cmd.version, cmd.options);
+  } finally {
+    migrator.dispose();
+    target.close();
+  }
 }
 
 function databaseOfConfig(root: string, name: string): ResolvedDatabase | undefined {

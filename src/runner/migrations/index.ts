@@ -39,3 +39,6 @@ export {
 } from './migrator';
 export { readDatabasesSection, resolveDatabase, openMigrator, databaseForFile, type ResolvedDatabase, type OpenMigratorOptions } from './databases';
 export { runMigrationCommand, registerMigrationRetryHandler, type MigrationCommand, type MigrationDeadLetterInput } from './deadLetters';
+export { runJob, type MigrationJob, type JobResult, type JobResults, type AfterKillReport } from './jobs';
+export { runInWorker, type WorkerJobOptions } from './worker/client';
+export type { ToWorker, FromWorker } from './worker/protocol';

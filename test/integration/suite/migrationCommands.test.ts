@@ -133,6 +133,33 @@ describe('Migration commands on a real database', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('typing in a migration file reads config.json no more and checks the file once per pause', async () => {
+    const ui = api.ui!;
+    const uri = vscode.Uri.file(join(dir(), '0003_typing.sql'));
+    write('0003_typing.sql', '-- rebound:up\n\n-- rebound:down\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    await waitFor(() => ui.migrationFiles.checks > 0 && vscode.languages.getDiagnostics(uri).length >= 0, 'the first check of the opened file');
+    try {
+      const readsBefore = ui.config.reads;
+      const checksBefore = ui.migrationFiles.checks;
+      const text = 'DROP TABLE archive;';
+      for (let i = 0; i < text.length; i++) {
+        await editor.edit((e) => e.insert(new vscode.Position(1, i), text[i]), { undoStopBefore: false, undoStopAfter: false });
+      }
+      const d = await waitFor(() => destructive(uri)[0], 'the diagnostic of the typed DROP TABLE');
+      assert.equal(d.range.start.line, 1);
+      assert.equal(ui.config.reads, readsBefore, `config.json was read ${ui.config.reads - readsBefore} more time(s) while typing`);
+      // Each check waits for a 250 ms pause: keystrokes closer together than that are checked once
+      // (on a loaded machine an edit's round trip can exceed the pause, so fewer, not exactly one).
+      const checks = ui.migrationFiles.checks - checksBefore;
+      assert.ok(checks >= 1 && checks < text.length, `${text.length} keystrokes made ${checks} check(s) of the file`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      rmSync(uri.fsPath, { force: true });
+    }
+  });
+
   it('rebound.migrate.up applies the pending migrations of the named database', async () => {
     await vscode.commands.executeCommand('rebound.refresh');
     assert.deepEqual(rows(), ['0001 create_items: pending', '0002 drop_note: pending']);

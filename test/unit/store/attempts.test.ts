@@ -8,7 +8,7 @@ import { fixedBackoff, retry } from '../../../src/engine/resilience';
 import { AttemptRepository, recordAttempts } from '../../../src/store/attempts';
 import { openDatabase } from '../../../src/store/database';
 import type { Database } from '../../../src/store/sqlite';
-import { ManualClock } from '../engine/resilience/manualClock';
+import { ManualClock } from '../manualClock';
 
 describe('attempt repository (real SQLite file)', () => {
   let dir: string;

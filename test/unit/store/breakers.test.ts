@@ -8,7 +8,7 @@ import { circuitBreaker, consecutiveBreaker, rateBreaker } from '../../../src/en
 import { BreakerRepository, persistBreaker } from '../../../src/store/breakers';
 import { openDatabase } from '../../../src/store/database';
 import type { Database } from '../../../src/store/sqlite';
-import { ManualClock } from '../engine/resilience/manualClock';
+import { ManualClock } from '../manualClock';
 
 const down = () => Promise.reject(new ReboundError('registry down', { code: codeOf('APP-DOWN'), category: 'transient', retryable: true }));
 

@@ -5,18 +5,12 @@ import { join } from 'node:path';
 import { ExecutionError, LockError } from '../../../src/engine/errors';
 import { ErrorStore, STORE_STEPS, StoreVersionError, openDatabase, type StoreChange } from '../../../src/store';
 import { SECRET_SAMPLES } from '../engine/redact/secretSamples';
+import { ManualClock } from '../manualClock';
 import { asRead } from './driverText';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2025, 5, 1, 12);
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => this.t;
-  setTimeout = () => 0;
-  clearTimeout = () => undefined;
-}
 
 describe('error store (real SQLite files)', () => {
   let dir: string;

@@ -9,7 +9,7 @@ import {
   type StateChangeEvent,
 } from '../../../../src/engine/resilience';
 import { failure, settle } from './helpers';
-import { ManualClock } from './manualClock';
+import { ManualClock } from '../../manualClock';
 
 const fail = (code = 'DOWN') => () => Promise.reject(failure(code));
 const ok = () => Promise.resolve('ok');

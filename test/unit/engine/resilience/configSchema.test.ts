@@ -11,7 +11,7 @@ import {
   type RetryEvent,
 } from '../../../../src/engine/resilience';
 import { failure, settle } from './helpers';
-import { ManualClock } from './manualClock';
+import { ManualClock } from '../../manualClock';
 
 describe('resilience config schemas', () => {
   it('accepts preset names and the inline policy of DESIGN.md', () => {

@@ -15,7 +15,7 @@ import {
   type InjectedEvent,
 } from '../../../../src/engine/resilience';
 import { failure, settle } from './helpers';
-import { ManualClock } from './manualClock';
+import { ManualClock } from '../../manualClock';
 
 describe('timeout policy', () => {
   let clock: ManualClock;

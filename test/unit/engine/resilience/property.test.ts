@@ -14,7 +14,7 @@ import {
   type Policy,
 } from '../../../../src/engine/resilience';
 import { failure, settle } from './helpers';
-import { ManualClock } from './manualClock';
+import { ManualClock } from '../../manualClock';
 
 type Outcome = 'ok' | 'transient' | 'permanent' | 'hang';
 type Composition = 'retry' | 'retry+breaker' | 'retry+timeout' | 'fallback+retry+breaker' | 'breaker+retry';

@@ -10,7 +10,7 @@ import {
   type GiveUpEvent,
 } from '../../../../src/engine/resilience';
 import { failure, settle } from './helpers';
-import { ManualClock } from './manualClock';
+import { ManualClock } from '../../manualClock';
 
 describe('retry policy', () => {
   let clock: ManualClock;

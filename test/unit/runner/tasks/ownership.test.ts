@@ -7,7 +7,7 @@ import { checkJournal, type TaskDefinition } from '../../../../src/engine/tasks'
 import { isProcessAlive } from '../../../../src/runner/process';
 import { RUN_ID_ENV, TaskRunner } from '../../../../src/runner/tasks';
 import type { RunOwner } from '../../../../src/store/runs';
-import { ManualClock } from '../../engine/resilience/manualClock';
+import { ManualClock } from '../../manualClock';
 import { deadPid, sandbox, task, waitFor, type Sandbox } from './helpers';
 
 /** Who owns a run, and what a runner does when it is not (or no longer) the owner. */

@@ -6,7 +6,7 @@ import { retryHandlers } from '../../../../src/engine/resilience';
 import { checkJournal, type TaskDefinition } from '../../../../src/engine/tasks';
 import { isProcessAlive } from '../../../../src/runner/process';
 import { TaskRunner, registerTaskRetryHandler, type TaskProgress } from '../../../../src/runner/tasks';
-import { ManualClock } from '../../engine/resilience/manualClock';
+import { ManualClock } from '../../manualClock';
 import { deadPid, sandbox, task, waitFor, type Sandbox } from './helpers';
 
 describe('task runner (real processes, real SQLite)', function () {
