@@ -12,7 +12,7 @@
 // --better-sqlite3, --target makes a platform-specific VSIX that runs on node:sqlite alone.
 // The package is staged in a temporary folder so nothing in node_modules is touched.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readFileSync, rmSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,8 +79,12 @@ try {
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(stage, f));
   mkdirSync(join(stage, 'dist'));
-  for (const f of ['extension.js', 'migrationWorker.js', 'webview.js', 'cli.js', 'dashboard.css']) {
-    if (existsSync(join(root, 'dist', f))) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+  // Every bundle and stylesheet the build made (extension, CLI, migration worker, each webview page), no source maps.
+  for (const f of readdirSync(join(root, 'dist'))) {
+    if (/\.(js|css)$/.test(f)) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+  }
+  for (const f of ['extension.js', 'migrationWorker.js', 'webview.js', 'issue.js', 'cli.js']) {
+    if (!existsSync(join(stage, 'dist', f))) throw new Error(`dist/${f} is missing: run the build first`);
   }
   for (const d of ['media', 'schemas']) cpSync(join(root, d), join(stage, d), { recursive: true });
   if (args.binary) {
