@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -56,6 +56,12 @@ describe('npm run package: universal and platform-specific VSIX', function () {
 
   it('the universal VSIX has no native binary; where node:sqlite is missing too it says what to do', () => {
     const ext = unpack('universal');
+    // Every page's script and stylesheet is in it (without issue.js the issue page opened blank).
+    const built = readdirSync(join(ROOT, 'dist')).filter((f) => /\.(js|css)$/.test(f));
+    for (const f of ['extension.js', 'cli.js', 'webview.js', 'issue.js', 'dashboard.css']) assert.ok(built.includes(f), `the build makes dist/${f}`);
+    const packaged = readdirSync(join(ext, 'dist'));
+    assert.deepEqual(built.filter((f) => !packaged.includes(f)), [], 'built files missing from the VSIX');
+    assert.deepEqual(packaged.filter((f) => f.endsWith('.map')), [], 'no source maps in the VSIX');
     const ws = workspace();
     const env = { ...process.env };
     delete env.REBOUND_SQLITE_DRIVER;
