@@ -40,7 +40,14 @@ export async function runCommand(title: string, page: Page = session().page): Pr
     await page.keyboard.press('Escape');
   }
   await row.click();
-  await input.waitFor({ state: 'hidden' });
+  // The palette closes, or (VS Code 1.139) the same quick input turns at once into the command's
+  // own picker (Rebound: Run Task…) without hiding in between: either way the command ran.
+  const palette = `>${title}`;
+  const end = Date.now() + 30_000;
+  while ((await input.isVisible().catch(() => false)) && (await input.inputValue({ timeout: 1_000 }).catch(() => palette)) === palette) {
+    if (Date.now() > end) throw new Error(`the command palette still shows ${palette} 30 s after picking it`);
+    await page.waitForTimeout(100);
+  }
 }
 
 /**
@@ -71,6 +78,40 @@ export function viewPane(name: string, page: Page = session().page): Locator {
 /** A whole view (header and body) in the side bar, by its name. */
 export function view(name: string, page: Page = session().page): Locator {
   return page.locator('#workbench\\.parts\\.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: name }) });
+}
+
+/**
+ * The row of a tree view whose text matches `text`, scrolling the view's list until the row is
+ * drawn. Trees draw only the rows inside their pane (a virtual list): with five views in the
+ * container a pane can be a few rows high (VS Code 1.139 gives the Errors view about six), so a row
+ * further down is not in the page until the list is scrolled to it. The list is scrolled from the
+ * top a step at a time, and again from the top until `timeoutMs` (the tree may still be updating).
+ */
+export async function treeRow(pane: Locator, text: string | RegExp, timeoutMs = 30_000, page: Page = session().page): Promise<Locator> {
+  const row = pane.locator('.monaco-list-row', { hasText: text }).first();
+  const list = pane.locator('.monaco-list').first();
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await row.isVisible().catch(() => false)) return row;
+    if (Date.now() > end) break;
+    if (await list.isVisible().catch(() => false)) {
+      await list.hover();
+      await page.mouse.wheel(0, -100_000);
+      // Step down by less than a pane, so no row is skipped; stop once the list no longer moves.
+      let last = '';
+      for (let step = 0; step < 50; step++) {
+        if (await row.isVisible().catch(() => false)) return row;
+        const top = await list.locator('.monaco-list-rows').getAttribute('style').catch(() => null) ?? '';
+        if (step > 0 && top === last) break;
+        last = top;
+        await page.mouse.wheel(0, 60);
+        await page.waitForTimeout(100);
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  await row.waitFor({ state: 'visible', timeout: 1_000 });
+  return row;
 }
 
 function escapeRegExp(s: string): string {
