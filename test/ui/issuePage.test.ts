@@ -3,9 +3,16 @@ import { session } from './session';
 import { eventually, webviewFrame } from './frames';
 import { openReboundContainer, openWorkbench, runCommand, screenshot, view } from './workbench';
 
-/** Editor tabs whose label starts with `prefix`. */
+/**
+ * Editor tabs whose label starts with `prefix`. VS Code 1.139 shows a file's extension apart from
+ * its name (`app` in .label-name, `.ts` in .label-suffix), so the label is the two together.
+ */
 async function tabs(prefix: string): Promise<string[]> {
-  const labels = await session().page.locator('.tabs-container .tab .tab-label .label-name').allInnerTexts();
+  const labels = await session()
+    .page.locator('.tabs-container .tab .tab-label')
+    .evaluateAll((els) =>
+      els.map((el) => ['.label-name', '.label-suffix'].map((s) => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(s)?.textContent ?? '').join('')),
+    );
   return labels.map((l) => l.trim()).filter((l) => l.startsWith(prefix));
 }
 
