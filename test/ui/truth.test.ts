@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { session } from './session';
-import { openReboundContainer, openWorkbench, runCommand, screenshot, view, viewPane } from './workbench';
+import { openReboundContainer, openWorkbench, runCommand, screenshot, treeRow, view, viewPane } from './workbench';
 
 /** The editor tells the truth (issue 13): what each view says is what happened. */
 describe('The editor tells the truth (demo workspace)', function () {
@@ -43,13 +43,13 @@ describe('The editor tells the truth (demo workspace)', function () {
   it('2, 3: a run shows its attempts, breaker and fallback in the terminal, one verdict everywhere, and the Tasks view follows it live', async () => {
     await expand('Tasks');
     const tasks = view('Tasks');
-    await row(tasks, /^report/).waitFor({ timeout: 30_000 });
+    await treeRow(tasks, /^report/, 30_000);
     await runCommand('Rebound: Run Task…');
     await pickQuick('report');
     // Live: the current attempt and the countdown to the next one.
-    await row(tasks, /^report.*attempt \d\/5/).waitFor({ timeout: 30_000 });
+    await treeRow(tasks, /^report.*attempt \d\/5/, 30_000);
     await screenshot('truth-3-tasks-view-live');
-    await row(tasks, /^report.*succeeded through its fallback "report-offline"/).waitFor({ timeout: 60_000 });
+    await treeRow(tasks, /^report.*succeeded through its fallback "report-offline"/, 60_000);
     await page().waitForTimeout(1500);
     const text = await terminalText();
     await screenshot('truth-2-report-terminal-and-tasks-view');
@@ -67,7 +67,7 @@ describe('The editor tells the truth (demo workspace)', function () {
     await runCommand('Rebound: Run Task…');
     await pickQuick('lint');
     const tasks = view('Tasks');
-    await row(tasks, /^lint.*failed \(RB-/).waitFor({ timeout: 60_000 });
+    await treeRow(tasks, /^lint.*failed \(RB-/, 60_000);
     assert.equal(await page().locator('.quick-input-widget .monaco-list-row', { hasText: /scanning the task output|scan the task output/i }).count(), 0, 'no question about scanning the output');
     await page().waitForTimeout(1500);
     const text = await terminalText();
@@ -79,7 +79,7 @@ describe('The editor tells the truth (demo workspace)', function () {
   it('3: a failure the user did not watch is notified, with Show Issue and Retry', async () => {
     await runCommand('Rebound: Run Task…');
     await pickQuick('slow-fetch');
-    await row(view('Tasks'), /^slow-fetch.*running…/).waitFor({ timeout: 30_000 });
+    await treeRow(view('Tasks'), /^slow-fetch.*running…/, 30_000);
     // The user turns to another terminal: the run's terminal is no longer the one in front.
     await runCommand('Terminal: Create New Terminal');
     const toast = toasts().filter({ hasText: 'task "slow-fetch" failed' }).first();
@@ -92,7 +92,7 @@ describe('The editor tells the truth (demo workspace)', function () {
   it('5, 8: health by thresholds in the view and the status bar; one badge for open issues; a new migration file shows without Refresh', async () => {
     await expand('Health');
     const health = view('Health');
-    await row(health, /^tasks.*(degraded|failing): \d+ failed run/).waitFor({ timeout: 30_000 });
+    await treeRow(health, /^tasks.*(degraded|failing): \d+ failed run/, 30_000);
     const status = page().locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Rebound' }).first();
     await assertEventually(async () => /Rebound: (degraded|failing)/.test((await status.innerText()) ?? ''), 'the status bar names the worst health');
     const open = Number(/(\d+) open/.exec(await status.innerText())?.[1]);
@@ -103,22 +103,21 @@ describe('The editor tells the truth (demo workspace)', function () {
 
     await expand('Migrations');
     const migrations = view('Migrations');
-    await row(migrations, /0004/).waitFor({ timeout: 30_000 });
+    await treeRow(migrations, /0004/, 30_000);
     writeFileSync(join(ws(), 'migrations', '0005_add_report_index.sql'), '-- rebound:up\nCREATE INDEX report_idx ON users(id);\n-- rebound:down\nDROP INDEX report_idx;\n');
-    await row(migrations, /0005 add_report_index/).waitFor({ timeout: 30_000 });
+    await treeRow(migrations, /0005 add_report_index/, 30_000);
     await screenshot('truth-5-new-migration-without-refresh');
   });
 
   it('6: Resume is not offered on a failed run; Discard offers Undo; Escape in the Ignore picker changes nothing', async () => {
     const tasks = view('Tasks');
-    const lint = row(tasks, /^lint/);
+    const lint = await treeRow(tasks, /^lint/);
     await lint.hover();
     assert.equal(await lint.locator('[aria-label^="Resume Interrupted Run"]').count(), 0, 'no Resume on a failed run');
 
     await expand('Dead Letters');
     const dead = view('Dead Letters');
-    const letter = row(dead, /lint|slow-fetch/);
-    await letter.waitFor({ timeout: 30_000 });
+    const letter = await treeRow(dead, /lint|slow-fetch/);
     const name = ((await letter.locator('.label-name').innerText()) ?? '').trim();
     await letter.hover();
     await letter.locator('[aria-label^="Discard Dead Letter"]').click();
@@ -126,17 +125,17 @@ describe('The editor tells the truth (demo workspace)', function () {
     await toast.waitFor({ timeout: 15_000 });
     await screenshot('truth-6-discard-undo');
     await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
-    await row(dead, new RegExp(`^${name}`)).waitFor({ timeout: 15_000 });
+    await treeRow(dead, new RegExp(`^${name}`), 15_000);
 
     const errors = view('Errors');
-    const issue = row(errors, /ECONNRESET/);
+    const issue = await treeRow(errors, /ECONNRESET/);
     await issue.click({ button: 'right' });
     await page().locator('.context-view .action-label', { hasText: 'Ignore Issue…' }).first().click();
     await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'Forever' }).first().waitFor({ state: 'visible' });
     await page().keyboard.press('Escape');
     await page().waitForTimeout(1000);
     assert.equal(await toasts().filter({ hasText: /Ignored|ignored/ }).count(), 0, 'nothing is reported');
-    assert.ok(await row(errors, /ECONNRESET/).isVisible(), 'the issue is still listed as it was');
+    assert.ok(await (await treeRow(errors, /ECONNRESET/, 10_000)).isVisible(), 'the issue is still listed as it was');
     assert.equal(await row(errors, /^Ignored/).count(), 0, 'no Ignored group appeared');
     await screenshot('truth-6-ignore-escape');
   });
@@ -146,17 +145,17 @@ describe('The editor tells the truth (demo workspace)', function () {
     const errors = view('Errors');
     // Select a row of the tree (the High severity node; an issue row would open its page): VS Code
     // passes the selected node to title-bar commands.
-    const selected = row(errors, /^High/);
-    await selected.waitFor({ timeout: 30_000 });
+    const selected = await treeRow(errors, /^High/);
     await selected.click();
     await page().waitForTimeout(500);
     await viewPane('Errors').hover();
     await viewPane('Errors').locator('[aria-label^="Group Errors By"]').first().click();
     await pickQuick('By task');
     // Task names keep their case.
-    await row(errors, /^fetch-deps/).waitFor({ timeout: 15_000 });
+    await treeRow(errors, /^fetch-deps/, 15_000);
+    await treeRow(errors, /^build/, 15_000);
     const labels = await errors.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts();
-    assert.ok(labels.includes('fetch-deps') && labels.includes('build'), `groups: ${labels.join(', ')}`);
+    assert.ok(labels.length > 0 && labels.every((l) => l !== 'High' && l !== 'Unresolved'), `grouped by task: ${labels.join(', ')}`);
     assert.ok(!labels.some((l) => /^[A-Z]/.test(l) && l.toLowerCase() !== l && ['Fetch-deps', 'Build'].includes(l)), `no capitalised task names: ${labels.join(', ')}`);
     await screenshot('truth-1-group-by-task');
     const settings = readFileSync(join(ws(), '.vscode', 'settings.json'), 'utf8');
