@@ -22,11 +22,21 @@ export function findFiles(dir: string, suffix: string, out: string[] = []): stri
 export function runMocha(name: string, files: string[], options: Mocha.MochaOptions = {}): Promise<PhaseResult> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 10_000, ...options });
   if (process.env.REBOUND_TEST_GREP) mocha.grep(process.env.REBOUND_TEST_GREP);
-  for (const f of files) mocha.addFile(f);
+  // The same files may run again in this process (the UI suites once per VS Code of the matrix):
+  // a test file still in require's cache would not define its tests a second time.
+  for (const f of files) {
+    delete require.cache[require.resolve(f)];
+    mocha.addFile(f);
+  }
   return new Promise((resolve) => {
     const errors: string[] = [];
     const runner = mocha.run(() => {
       const stats = runner.stats!;
+      // A phase that ran no test at all has failed, whatever its files say.
+      if (stats.passes + stats.failures === 0 && !process.env.REBOUND_TEST_GREP) {
+        resolve({ name, passed: 0, failed: 1, errors: [`${name}: no test ran (${files.length} test files)`] });
+        return;
+      }
       resolve({ name, passed: stats.passes, failed: stats.failures, errors });
     });
     runner.on('fail', (t) => errors.push(t.fullTitle()));

@@ -36,6 +36,8 @@ describe('The editor tells the truth (demo workspace)', function () {
   afterEach(async () => {
     // A picker left open by a failed step must not swallow the next test's keys.
     if (await page().locator('.quick-input-widget input').isVisible().catch(() => false)) await page().keyboard.press('Escape');
+    // So must a context menu left open.
+    if (await page().locator('.context-view .monaco-menu').isVisible().catch(() => false)) await page().keyboard.press('Escape');
     // Close whatever toasts a test left.
     for (const close of await page().locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').all()) await close.click().catch(() => undefined);
   });
@@ -130,7 +132,11 @@ describe('The editor tells the truth (demo workspace)', function () {
     const errors = view('Errors');
     const issue = await treeRow(errors, /ECONNRESET/);
     await issue.click({ button: 'right' });
-    await page().locator('.context-view .action-label', { hasText: 'Ignore Issue…' }).first().click();
+    const ignore = page().locator('.context-view .action-label', { hasText: 'Ignore Issue…' }).first();
+    await ignore.waitFor({ state: 'visible' });
+    // A context menu ignores a click that comes right after it opened (the right button's release).
+    await page().waitForTimeout(400);
+    await ignore.click();
     await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'Forever' }).first().waitFor({ state: 'visible' });
     await page().keyboard.press('Escape');
     await page().waitForTimeout(1000);
