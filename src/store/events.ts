@@ -1,6 +1,6 @@
 import type { Classification, Classifier } from '../engine/classify/classifier';
 import type { Category, Severity } from '../engine/errors/types';
-import { EventPreparer, type IssueDescription, type PreparedEvent, type RecordInput } from '../engine/events/prepare';
+import { EventPreparer, type IssueDescription, type PreparedEvent, type PreparedRow, type RecordInput } from '../engine/events/prepare';
 import type { IssueState, IssueStatus, IssueTransition } from '../engine/issues/issueState';
 import { redact } from '../engine/redact/redact';
 import { clampPage, inList, likePattern, type IssueRepository, type PageRequest } from './issues';
@@ -24,31 +24,9 @@ export interface RecordResult {
   spooled?: string;
 }
 
-export interface StoredEvent {
+/** A stored event: the prepared row (redacted and capped) with its id, issue and resolution. */
+export interface StoredEvent extends PreparedRow {
   id: number;
-  time: number;
-  severity: Severity;
-  category: Category;
-  code: string;
-  component: string | null;
-  message: string;
-  details: string | null;
-  stack: string | null;
-  task: string | null;
-  step: string | null;
-  migration: string | null;
-  file: string | null;
-  line: number | null;
-  column: number | null;
-  command: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number | null;
-  attempt: number | null;
-  runId: string | null;
-  rule: string | null;
-  evidence: string | null;
-  fingerprint: string;
   issueId: number;
   resolution: string | null;
 }
