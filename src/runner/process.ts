@@ -147,27 +147,44 @@ export function runShell(command: string, options: ShellRunOptions): Promise<She
     };
 
     const streams = [child.stdout, child.stderr].filter((x): x is NonNullable<typeof x> => x !== null);
-    /** Pieces the listener has not finished with: while any is pending, the pipes are not read. */
-    let pending = 0;
-    const settled = (): void => {
-      if (--pending > 0 || done) return;
-      for (const s of streams) s.resume();
+    /**
+     * Pieces the listener has not been given yet. It gets one at a time: while it works on one
+     * (its promise pending) the pipes are paused, and a piece a stream still hands over (one it had
+     * read already) waits here, so at most a piece per stream is held however slow the listener.
+     */
+    const queue: string[] = [];
+    let busy = false;
+    let closed = false;
+    const idle = (): boolean => !busy && queue.length === 0;
+    const pump = (): void => {
+      while (!busy && queue.length > 0) {
+        let ret: unknown;
+        try {
+          ret = options.onOutput!(queue.shift()!);
+        } catch {
+          // A failing listener must not take the run down with it; the tail still has the output.
+          continue;
+        }
+        if (ret instanceof Promise) {
+          busy = true;
+          for (const s of streams) s.pause();
+          const next = (): void => {
+            busy = false;
+            pump();
+          };
+          ret.then(next, next);
+        }
+      }
+      if (busy || done) return;
+      if (closed) settle();
+      else for (const s of streams) s.resume();
     };
     const deliver = (text: string): void => {
       if (text === '') return;
       tail.push(text);
       if (!options.onOutput) return;
-      let ret: unknown;
-      try {
-        ret = options.onOutput(text);
-      } catch {
-        // A failing listener must not take the run down with it; the tail still has the output.
-        return;
-      }
-      if (ret instanceof Promise) {
-        if (pending++ === 0) for (const s of streams) s.pause();
-        ret.then(settled, settled);
-      }
+      queue.push(text);
+      pump();
     };
     for (const stream of streams) {
       const decoder = new StringDecoder('utf8');
@@ -191,12 +208,16 @@ export function runShell(command: string, options: ShellRunOptions): Promise<She
       // a moment, then stop reading.
       // While the listener holds the pipes paused, the output still in them is ours to deliver.
       const afterDrain = (): void => {
-        if (pending > 0 && !killRequested) timers.push(setTimeout(afterDrain, POLL_MS));
+        if (!idle() && !killRequested) timers.push(setTimeout(afterDrain, POLL_MS));
         else settle();
       };
       timers.push(setTimeout(afterDrain, killRequested ? grace + DRAIN_MS : DRAIN_MS));
     });
-    child.on('close', settle);
+    child.on('close', () => {
+      closed = true;
+      // The listener gets the output still queued first (unless the run is being killed).
+      if (idle() || killRequested) settle();
+    });
 
     if (pid === 0) return; // the 'error' event follows
     if (options.timeoutMs !== undefined && options.timeoutMs >= 0) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isCancelledError } from '../../engine/errors';
 import type { MigrationProgress, ResolvedDatabase } from '../../runner/migrations';
 import { requireTrust } from '../trust';
 import type { MigrationFailureDiagnostics } from '../diagnostics/migrationFailures';
@@ -77,7 +78,19 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
     });
   };
   /** A failed run marks its failing statement in the file; a successful one clears the marks. */
-  const failedRun = async (db: ResolvedDatabase, what: string, err: unknown) => fail(what, err, await failures?.report(db, err).catch(() => undefined));
+  const failedRun = async (db: ResolvedDatabase, what: string, err: unknown) => {
+    if (isCancelledError(err)) {
+      // Cancelled by the user: no failure to mark in the file; say what stayed.
+      log.info(`${what} cancelled: ${err.message}`);
+      const partial = /stayed committed/.test(err.message);
+      const show = partial ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void show(`Rebound: ${what}: ${err.message}`, ...(partial ? ['Recover Migrations'] : [])).then((pick) => {
+        if (pick === 'Recover Migrations') void vscode.commands.executeCommand('rebound.migrate.recover', { database: db.name });
+      });
+      return;
+    }
+    fail(what, err, await failures?.report(db, err).catch(() => undefined));
+  };
 
   return [
     vscode.commands.registerCommand('rebound.migrate.cancel', () => {

@@ -19,9 +19,24 @@ import { Disposable } from '../lifecycle';
 
 export interface DatabaseState {
   db: ResolvedDatabase;
+  /** The status read now, or (while `activity` says why it cannot be read) the last one read. */
   status?: StatusReport;
   error?: string;
+  /**
+   * Why the status is the last one read: this window is migrating the database, or another
+   * process (the CLI, another window) holds its write lock.
+   */
+  activity?: 'migrating' | 'busy';
 }
+
+/**
+ * How long a read on the extension host's thread waits for a database another process is writing
+ * (SQLite's busy_timeout): the host never stalls for the 5 s a migration runner waits; a busy
+ * database shows its last status and is read again shortly.
+ */
+export const HOST_BUSY_TIMEOUT_MS = 50;
+/** When a busy database is read again. */
+const BUSY_REREAD_MS = 2000;
 
 /**
  * The workspace's migration targets as the editor sees them: status per database, the applied
@@ -43,6 +58,11 @@ export class MigrationsService extends Disposable {
   private watching = false;
   /** The jobs running now (their cancellation). */
   private readonly running = new Set<AbortController>();
+  /** How many jobs run on each database (by name): it is not read while they do. */
+  private readonly migrating = new Map<string, number>();
+  /** The last status read of each database (by name), shown while it cannot be read. */
+  private readonly lastStatus = new Map<string, StatusReport>();
+  private rereadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly session: ReboundSession,
@@ -140,14 +160,41 @@ export class MigrationsService extends Disposable {
       this.watchFolders();
     }
     const dbs = this.databases();
-    this.cache = dbs.map((db) => {
-      try {
-        return { db, status: this.withMigrator(db, (m) => m.status()) };
-      } catch (err) {
-        return { db, error: (err as Error).message };
-      }
-    });
+    this.cache = dbs.map((db) => this.readState(db));
     return this.cache;
+  }
+
+  private readState(db: ResolvedDatabase): DatabaseState {
+    const last = this.lastStatus.get(db.name);
+    // The worker holds the database's write lock while it migrates: reading it here would wait.
+    if (this.migrating.has(db.name)) return { db, status: last, activity: 'migrating' };
+    try {
+      const status = this.withMigrator(db, (m, target) => {
+        try {
+          return m.status();
+        } catch (err) {
+          if (target.isBusy(err)) return undefined;
+          throw err;
+        }
+      });
+      if (!status) {
+        this.rereadSoon();
+        return { db, status: last, activity: 'busy' };
+      }
+      this.lastStatus.set(db.name, status);
+      return { db, status };
+    } catch (err) {
+      return { db, error: (err as Error).message };
+    }
+  }
+
+  /** Reads the databases again in a moment (one was busy). */
+  private rereadSoon(): void {
+    if (this.rereadTimer) return;
+    this.rereadTimer = setTimeout(() => {
+      this.rereadTimer = undefined;
+      this.invalidate();
+    }, BUSY_REREAD_MS);
   }
 
   /** What a command would do now (read only): its steps and what blocks it. */
@@ -173,12 +220,15 @@ export class MigrationsService extends Disposable {
     if (!db) return undefined;
     let byFile = this.history.get(db.name);
     if (!byFile) {
+      // While a migration writes the database its history is not read (nor remembered as empty).
+      if (this.migrating.has(db.name)) return undefined;
       byFile = new Map();
       try {
         const rows = this.withMigrator(db, (_m, target) => (target.exists() ? target.readHistory() : []));
         for (const h of rows) if (h.success) byFile.set(h.fileName, h);
       } catch {
-        /* an unreadable target: no applied info */
+        /* an unreadable (or busy) target: no applied info, read again after the next change */
+        return undefined;
       }
       this.history.set(db.name, byFile);
     }
@@ -188,7 +238,7 @@ export class MigrationsService extends Disposable {
   }
 
   private withMigrator<T>(db: ResolvedDatabase, fn: (m: Migrator, target: ReturnType<typeof openMigrator>['target']) => T, signal?: AbortSignal): T {
-    const { migrator, target } = openMigrator(db, { signal });
+    const { migrator, target } = openMigrator(db, { signal, busyTimeoutMs: HOST_BUSY_TIMEOUT_MS });
     try {
       return fn(migrator, target);
     } finally {
@@ -212,6 +262,8 @@ export class MigrationsService extends Disposable {
       async (progress, token) => {
         const ac = new AbortController();
         this.running.add(ac);
+        this.migrating.set(db.name, (this.migrating.get(db.name) ?? 0) + 1);
+        this.invalidate(); // the view shows it migrating
         const sub = token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
         try {
           return await runInWorker(db, job, {
@@ -229,6 +281,9 @@ export class MigrationsService extends Disposable {
         } finally {
           sub.dispose();
           this.running.delete(ac);
+          const left = (this.migrating.get(db.name) ?? 1) - 1;
+          if (left > 0) this.migrating.set(db.name, left);
+          else this.migrating.delete(db.name);
           this.invalidate();
         }
       },
@@ -236,6 +291,7 @@ export class MigrationsService extends Disposable {
   }
 
   override dispose(): void {
+    clearTimeout(this.rereadTimer);
     for (const w of this.watchers.values()) w.dispose();
     this.watchers.clear();
     super.dispose();

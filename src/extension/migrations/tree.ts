@@ -49,7 +49,7 @@ export class MigrationsTreeProvider extends Disposable implements vscode.TreeDat
   getTreeItem(node: MigrationNode): vscode.TreeItem {
     if (node.kind === 'failure') return failureItem(node);
     if (node.kind === 'database') {
-      const { db, status, error } = node.state;
+      const { db, status, error, activity } = node.state;
       const item = new vscode.TreeItem(db.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `db:${db.name}`;
       item.iconPath = new vscode.ThemeIcon('database');
@@ -57,12 +57,15 @@ export class MigrationsTreeProvider extends Disposable implements vscode.TreeDat
       const parts = status
         ? [`v${status.current}`, `${count('applied')} applied`, count('pending') && `${count('pending')} pending`, count('failed') + count('partial') && `${count('failed') + count('partial')} failed`, count('modified') && `${count('modified')} modified`, status.lock && (status.lock.stale ? 'stale lock' : 'locked')].filter(Boolean)
         : [error ? 'cannot read' : ''];
-      item.description = parts.join(' · ');
+      if (activity) parts.unshift(activity === 'migrating' ? 'migrating…' : 'busy');
+      item.description = parts.filter(Boolean).join(' · ');
       item.contextValue = `rebound.database${count('pending') ? '.pending' : ''}${count('applied') ? '.applied' : ''}${count('failed') + count('partial') || status?.interruptedRuns.length ? '.broken' : ''}`;
       const tip = new SafeMarkdown().bold(db.name).field('Database', db.file).field('Migrations', db.migrationsDir);
       if (status) tip.field('Current version', status.current).field('Schema drift', status.drift ? 'yes: the live schema differs from the recorded one' : null);
       if (status?.lock) tip.field("Lock", `${describeHolder(status.lock)}${status.lock.stale ? ` (stale: ${status.lock.stale})` : ''}`);
       if (error) tip.paragraph(error);
+      if (activity === 'migrating') tip.paragraph('A migration job of this window is running on it: the status shown is the one before it, read again when it ends.');
+      if (activity === 'busy') tip.paragraph('Another process (the rebound CLI, another window) is writing it: the status shown is the last one read, read again in a moment.');
       item.tooltip = tip.md;
       return item;
     }

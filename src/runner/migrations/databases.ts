@@ -63,13 +63,15 @@ export function resolveDatabase(root: string, name: string, config: DatabaseConf
 }
 
 export interface OpenMigratorOptions extends Partial<Pick<MigratorOptions, 'identity' | 'isProcessAlive' | 'scratchDir' | 'signal'>> {
+  /** Overrides the database's busyTimeoutMs (the extension host reads with a short one). */
+  busyTimeoutMs?: number;
   clock?: Clock;
   random?: RandomSource;
 }
 
 /** A Migrator on a configured SQLite database. Close it with `closeMigrator` (or `target.close()`). */
-export function openMigrator(db: ResolvedDatabase, options: OpenMigratorOptions = {}): { migrator: Migrator; target: SqliteTarget } {
-  const target = new SqliteTarget({ file: db.file, historyTable: db.config.historyTable, busyTimeoutMs: db.config.busyTimeoutMs });
+export function openMigrator(db: ResolvedDatabase, { busyTimeoutMs, ...options }: OpenMigratorOptions = {}): { migrator: Migrator; target: SqliteTarget } {
+  const target = new SqliteTarget({ file: db.file, historyTable: db.config.historyTable, busyTimeoutMs: busyTimeoutMs ?? db.config.busyTimeoutMs });
   const migrator = new Migrator({
     target,
     migrationsDir: db.migrationsDir,

@@ -66,6 +66,14 @@ describe('Cancelling a running migration', function () {
     // Migration 1 is committed on its own (groupCommit off), so once it is in the history,
     // migration 2's endless statement is running.
     await waitFor(() => query((db) => (db.prepare('SELECT count(*) AS n FROM rebound_migrations WHERE version = 1').get() as { n: number }).n === 1), 'migration 1 applied');
+
+    // The Migrations view does not wait on the database the worker is writing (the extension
+    // host's thread would stall for SQLite's busy timeout): it shows the database migrating.
+    const tree = api.ui!.migrations;
+    const node = tree.getChildren().find((n) => n.kind === 'database' && n.state.db.name === 'cancel');
+    assert.ok(node, 'the view lists the database');
+    assert.match(String(tree.getTreeItem(node).description), /^migrating…/, 'the last status read, marked migrating');
+
     const cancelledAt = Date.now();
     const cancelled = await vscode.commands.executeCommand<number>('rebound.migrate.cancel');
     assert.equal(cancelled, 1, 'one migration job was running');
@@ -93,5 +101,28 @@ describe('Cancelling a running migration', function () {
 
     const events = api.session!.store()!.errors.listEvents({ component: 'migrations', text: 'Cancelled while migration 2' }).items;
     assert.equal(events.length, 1, 'the cancellation is recorded, naming the migration');
+  });
+
+  it('a database another process is writing shows as busy with its last status, and reads again once it is free', async () => {
+    const tree = api.ui!.migrations;
+    const description = () => {
+      const node = tree.getChildren().find((n) => n.kind === 'database' && n.state.db.name === 'cancel');
+      assert.ok(node, 'the view lists the database');
+      return String(tree.getTreeItem(node).description);
+    };
+    await vscode.commands.executeCommand('rebound.refresh');
+    assert.match(description(), /^v1 · 1 applied · 1 pending/);
+    // Another writer (here a second connection) holds the database's write lock.
+    const writer = new (sqlite())(dbFile());
+    try {
+      writer.exec('BEGIN EXCLUSIVE');
+      await vscode.commands.executeCommand('rebound.refresh');
+      assert.match(description(), /^busy · v1 · 1 applied · 1 pending/);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    await vscode.commands.executeCommand('rebound.refresh');
+    assert.match(description(), /^v1 · 1 applied · 1 pending/);
   });
 });

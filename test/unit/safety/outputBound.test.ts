@@ -37,15 +37,17 @@ describe('safety: output capture is bounded by backpressure on the child\'s pipe
     });
     assert.equal(r.exitCode, 0);
     assert.equal(received, bytes + 'done\n'.length);
-    // stdout and stderr may each hand over one piece before both are paused: never more.
-    assert.ok(maxUnresolved <= 2, `at most 2 pieces in the listener at once, saw ${maxUnresolved}`);
+    // The listener gets one piece at a time, whichever stream it came from.
+    assert.equal(maxUnresolved, 1, `one piece in the listener at once, saw ${maxUnresolved}`);
     assert.match(r.tail, /done\n$/);
     assert.equal(r.truncatedBytes, bytes + 5 - Buffer.byteLength(r.tail));
   });
 
-  it('`rebound run` printing 150 MB into a slow reader stays under 150 MB of memory', async () => {
+  it('`rebound run` printing 300 MB into a slow reader stays under 200 MB of memory', async () => {
     mkdirSync(join(root, '.rebound'));
-    const size = 150_000_000;
+    // `rebound run` alone takes about 85 MB, and V8 lets garbage grow its heap to about 140 MB
+    // here whatever the output's size; output held in memory would take 300 MB more.
+    const size = 300_000_000;
     writeFileSync(join(root, '.rebound', 'config.json'), JSON.stringify({ tasks: { flood: { command: `yes 'the quick brown fox jumps over the lazy dog' | head -c ${size}`, retry: 'none' } } }));
     const child = spawn(process.execPath, [CLI, '-C', root, 'run', 'flood'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let maxRss = 0;
@@ -74,6 +76,6 @@ describe('safety: output capture is bounded by backpressure on the child\'s pipe
     assert.equal(code, 0);
     assert.equal(received, size);
     assert.ok(maxRss > 0);
-    assert.ok(maxRss < 150_000_000, `max RSS ${Math.round(maxRss / 1e6)} MB`);
+    assert.ok(maxRss < 200_000_000, `max RSS ${Math.round(maxRss / 1e6)} MB`);
   });
 });
