@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { registerErrorCommands } from './commands/errors';
-import { registerResilienceCommands } from './commands/resilience';
+import { registerErrorCommands } from './errors/commands';
+import { registerDeadLetterCommands } from './deadLetters/commands';
+import { registerBreakerCommands } from './health/commands';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel';
 import { dashboardSource } from './dashboard/source';
 import { registerFoundation } from './foundation';
@@ -22,15 +23,15 @@ import { handleInterrupted, registerTaskCommands, runTaskInTerminal, type Recove
 import { TasksTreeProvider } from './tasks/tree';
 import { WorkspaceConfig } from './workspaceConfig';
 import { ReboundSession } from './session';
-import { HealthStatusBar } from './statusBar';
-import { DeadLettersTreeProvider, type DeadLetterNode } from './views/deadLettersTree';
-import { ViewFailures } from './views/failure';
-import { errorsModel, toIssueDetail } from './views/errorsModel';
-import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './views/errorsTree';
-import { HealthTreeProvider, type HealthNode } from './views/healthTree';
+import { HealthStatusBar } from './health/statusBar';
+import { DeadLettersTreeProvider, type DeadLetterNode } from './deadLetters/tree';
+import { ViewFailures } from './ui/failure';
+import { errorsModel, toIssueDetail } from './errors/model';
+import { ErrorsTreeProvider, GROUP_BY_KEY, isGroupBy, type ErrorsNode } from './errors/tree';
+import { HealthTreeProvider, type HealthNode } from './health/tree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
-import { RenderClock } from './views/renderClock';
+import { RenderClock } from './ui/renderClock';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface ReboundApi {
@@ -308,7 +309,8 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
         else void vscode.window.showInformationMessage('Rebound: this issue did not come from a task or a migration, so there is nothing to re-run.');
       },
     }),
-    ...registerResilienceCommands(session, log),
+    ...registerDeadLetterCommands(session),
+    ...registerBreakerCommands(session, log),
   ];
   return { ui, disposables };
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHES = ['store', 'engine', 'simulation', 'migrations', 'views'] as const;
+const BENCHES = ['store', 'engine', 'simulation', 'migrations', 'views', 'host'] as const;
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);

@@ -15,6 +15,8 @@ export interface IntegrationProfile {
   suite: string;
   workspaceTrust?: boolean;
   settings?: Record<string, unknown>;
+  /** Copy the fixture's .rebound/rebound.db too (benchmarks over a prepared store). */
+  keepStore?: boolean;
 }
 
 export const PROFILES: IntegrationProfile[] = [
@@ -27,7 +29,7 @@ const TIMEOUT_MS = Number(process.env.REBOUND_INTEGRATION_TIMEOUT_MS ?? 10 * 60_
 
 /** Runs one profile's mocha suites inside a real VS Code extension host. */
 export async function runIntegration(profile: IntegrationProfile, flavor: VscodeFlavor = OLDEST): Promise<PhaseResult> {
-  const workspace = copyWorkspace(profile.fixture);
+  const workspace = copyWorkspace(profile.fixture, { keepStore: profile.keepStore });
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
   const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };

@@ -6,8 +6,10 @@ import {
   type IssueAction,
   type IssueQuery,
   type IssueRow,
+  type WebviewMessage,
 } from '../../shared/protocol';
-import { webviewHtml, webviewOptions as options } from '../webviewHtml';
+import { webviewOptions as options } from '../ui/webviewHtml';
+import { WebviewPage } from '../ui/webviewPage';
 
 /** What the dashboard shows and does; the extension's services implement it over the store. */
 export interface DashboardSource {
@@ -25,12 +27,9 @@ export const DASHBOARD_VIEW_TYPE = 'rebound.dashboard';
  * CSP `default-src 'none'`, scripts only with a per-load nonce, resources only from media/ and
  * dist/, and typed messages with a `ready` handshake: nothing is posted before the page asks.
  */
-export class DashboardPanel implements vscode.Disposable {
+export class DashboardPanel extends WebviewPage<WebviewMessage, HostMessage> {
   private static current: DashboardPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
   private lastQuery: IssueQuery | undefined;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   static show(extensionUri: vscode.Uri, source: DashboardSource): DashboardPanel {
     if (DashboardPanel.current) {
@@ -52,29 +51,18 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly source: DashboardSource,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'rebound.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'Rebound Dashboard' });
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      source.onDidChange(() => this.scheduleRefresh()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ type: 'trust', trusted: true })),
-    );
+    super(panel, extensionUri, { script: 'webview.js', title: 'Rebound Dashboard' }, isWebviewMessage, source.onDidChange);
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ type: 'trust', trusted: true })));
   }
 
-  private post(message: HostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-  }
-
-  private async onMessage(m: unknown): Promise<void> {
-    if (!isWebviewMessage(m)) return;
+  protected async onMessage(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
-        this.ready = true;
+        this.markReady();
         this.post({ type: 'trust', trusted: vscode.workspace.isTrusted });
         this.post({ type: 'data', data: this.source.data() });
         break;
@@ -95,17 +83,8 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  /** Coalesces bursts of store changes into one refresh. */
-  private scheduleRefresh(): void {
-    if (!this.ready || this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.refresh();
-    }, 150);
-  }
-
   refresh(): void {
-    if (!this.ready) return;
+    if (!this.isReady) return;
     this.post({ type: 'data', data: this.source.data() });
     if (this.lastQuery) {
       const { rows, total } = this.source.issues(this.lastQuery);
@@ -113,10 +92,8 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Category, DashboardData, IssueAction, IssueQuery, IssueRow } from '../../shared/protocol';
 import type { ReboundSession } from '../session';
 import type { DashboardSource } from './panel';
+import { toIssueRow } from '../errors/model';
 
 const CATEGORIES: Category[] = ['transient', 'permanent', 'system', 'business', 'unknown'];
 
@@ -59,18 +60,7 @@ export function dashboardSource(session: ReboundSession, pendingMigrations: () =
       );
       return {
         total: page.total,
-        rows: page.items.map((i) => ({
-          id: i.id,
-          title: i.title,
-          code: i.code,
-          category: i.category,
-          severity: i.severity,
-          status: i.status,
-          substatus: i.substatus,
-          component: i.component,
-          count: i.count,
-          lastSeen: i.lastSeen,
-        })),
+        rows: page.items.map(toIssueRow),
       };
     },
     async act(action: IssueAction, issueId: number): Promise<boolean | void> {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { isIssueWebviewMessage, type IssueHostMessage, type IssuePageAction, type IssuePageData, type IssuePageState } from '../../shared/protocol';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { isIssueWebviewMessage, type IssueHostMessage, type IssuePageAction, type IssuePageData, type IssuePageState, type IssueWebviewMessage } from '../../shared/protocol';
+import { webviewOptions } from '../ui/webviewHtml';
+import { WebviewPage } from '../ui/webviewPage';
 
 /** What the issue page reads and does; the extension implements it over the store and its commands. */
 export interface IssuePageSource {
@@ -18,11 +19,8 @@ export const ISSUE_VIEW_TYPE = 'rebound.issue';
  * `default-src 'none'`, a per-load script nonce, resources only from media/ and dist/, typed
  * messages and a `ready` handshake, all data rendered as text.
  */
-export class IssuePanel implements vscode.Disposable {
+export class IssuePanel extends WebviewPage<IssueWebviewMessage, IssueHostMessage> {
   private static current: IssuePanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   static show(extensionUri: vscode.Uri, source: IssuePageSource, issueId: number): IssuePanel {
     const existing = IssuePanel.current;
@@ -52,20 +50,14 @@ export class IssuePanel implements vscode.Disposable {
   }
 
   private constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly source: IssuePageSource,
     private issueId: number,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'rebound.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'issue.js', title: 'Rebound Issue' });
+    super(panel, extensionUri, { script: 'issue.js', title: 'Rebound Issue' }, isIssueWebviewMessage, source.onDidChange);
     this.setTitle(source.data(issueId));
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      source.onDidChange(() => this.scheduleRefresh()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
-    );
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
   }
 
   /** The issue shown now. */
@@ -83,14 +75,9 @@ export class IssuePanel implements vscode.Disposable {
     this.panel.title = `Issue: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
   }
 
-  private post(message: IssueHostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-  }
-
-  private async onMessage(m: unknown): Promise<void> {
-    if (!isIssueWebviewMessage(m)) return;
+  protected async onMessage(m: IssueWebviewMessage): Promise<void> {
     if (m.type === 'ready') {
-      this.ready = true;
+      this.markReady();
       this.refresh();
       return;
     }
@@ -103,25 +90,14 @@ export class IssuePanel implements vscode.Disposable {
     this.refresh();
   }
 
-  private scheduleRefresh(): void {
-    if (!this.ready || this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.refresh();
-    }, 150);
-  }
-
   refresh(): void {
     const data = this.source.data(this.issueId);
     this.setTitle(data);
-    if (!this.ready) return;
     this.post(data ? { type: 'issue', data } : { type: 'missing', issueId: this.issueId });
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (IssuePanel.current === this) IssuePanel.current = undefined;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }

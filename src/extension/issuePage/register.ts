@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { GuidanceCatalog } from '../../engine/guidance';
 import type { IssuePageAction } from '../../shared/protocol';
 import type { ReboundSession } from '../session';
-import type { ErrorsNode } from '../views/errorsTree';
+import type { ErrorsNode } from '../errors/tree';
 import { issuePageData, sourceLocation } from './issueData';
 import { ISSUE_VIEW_TYPE, IssuePanel, type IssuePageSource } from './issuePanel';
 

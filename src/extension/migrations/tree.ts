@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { isConfigurationError } from '../../engine/errors';
-import { ViewFailures, failureItem, openConfig, retry, type FailureNode } from '../views/failure';
+import { ViewFailures, failureItem, openConfig, retry, type FailureNode } from '../ui/failure';
 import type { MigrationStatus } from '../../engine/migrations';
-import { SafeMarkdown, ago } from '../views/markdown';
+import { SafeMarkdown, ago } from '../ui/markdown';
 import { describeHolder } from '../../runner/migrations';
 import type { DatabaseState, MigrationsService } from './service';
 import { Disposable } from '../lifecycle';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isConfigurationError } from '../../engine/errors';
-import { ViewFailures, failureItem, isFailure, openConfig, retry, type FailureNode } from '../views/failure';
-import { SafeMarkdown, ago } from '../views/markdown';
+import { ViewFailures, failureItem, isFailure, openConfig, retry, type FailureNode } from '../ui/failure';
+import { SafeMarkdown, ago } from '../ui/markdown';
 import { describeLive } from './liveRun';
 import type { TaskCoordinator } from './coordinator';
 import type { TaskRunnerFacade, TaskSummary } from './facade';

@@ -3,41 +3,10 @@ import { parse, type ParseError } from 'jsonc-parser';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-import { root, waitFor } from './support';
+import { codeActionsWith, openConfigWithOneProblem, root, waitFor } from './support';
 
-const configDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound' && typeof d.code === 'object' && d.code.value === 'RB-CONFIG-001');
-
-/** Opens a config.json with `text` in a nested folder (the workspace's own config is left alone) and waits for one diagnostic. */
-async function openWithProblem(folder: string, text: string): Promise<{ uri: vscode.Uri; doc: vscode.TextDocument; diagnostic: vscode.Diagnostic }> {
-  const uri = vscode.Uri.file(join(root(), folder, '.rebound', 'config.json'));
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-  const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc);
-  const [diagnostic] = await waitFor(() => {
-    const d = configDiagnostics(uri);
-    return d.length === 1 && d;
-  }, `one config diagnostic in ${folder}`);
-  return { uri, doc, diagnostic };
-}
-
-/**
- * The code actions at `range` once the one titled `expected` is among them: a request made while the
- * JSON extension is still taking a just-opened document (its language mode) can come back cancelled or empty.
- */
-async function quickFixes(uri: vscode.Uri, range: vscode.Range, expected: string): Promise<vscode.CodeAction[]> {
-  const end = Date.now() + 10_000;
-  let last: vscode.CodeAction[] = [];
-  while (Date.now() < end) {
-    try {
-      last = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range);
-      if (last.some((a) => a.title === expected)) return last;
-    } catch (e) {
-      if (!/Canceled/.test(String(e))) throw e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`no "${expected}" action; got ${last.map((a) => a.title).join(', ')}`);
-}
+const isConfigDiagnostic = (d: vscode.Diagnostic) => d.source === 'rebound' && typeof d.code === 'object' && d.code.value === 'RB-CONFIG-001';
+const configDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter(isConfigDiagnostic);
 
 describe('Config quick fixes for unknown keys', function () {
   this.timeout(30_000);
@@ -55,10 +24,10 @@ describe('Config quick fixes for unknown keys', function () {
   it('renames a misspelt key to the allowed one ("did you mean"), and the diagnostic clears', async () => {
     folders.push('config-fix-rename');
     const text = `{\n  "tasks": {\n    "build": { "command": "make", "retyr": "quick" }\n  }\n}\n`;
-    const { uri, doc, diagnostic } = await openWithProblem('config-fix-rename', text);
+    const { uri, doc, diagnostic } = await openConfigWithOneProblem('config-fix-rename', text, isConfigDiagnostic);
     assert.equal(diagnostic.message, `tasks.build.retyr: unknown key "retyr"; did you mean 'retry'?`);
 
-    const actions = await quickFixes(uri, diagnostic.range, 'Remove the unknown key "retyr"');
+    const actions = await codeActionsWith(uri, diagnostic.range, 'Remove the unknown key "retyr"');
     assert.equal(actions[0]?.title, `Rename to 'retry'`, `the preferred fix comes first: ${actions.map((a) => a.title).join(', ')}`);
     const rename = actions.find((a) => a.title === `Rename to 'retry'`);
     assert.ok(rename?.edit, `a rename is offered: ${actions.map((a) => a.title).join(', ')}`);
@@ -74,10 +43,10 @@ describe('Config quick fixes for unknown keys', function () {
   it('removes an unrelated unknown key with its comma: the JSON stays valid and the diagnostic clears', async () => {
     folders.push('config-fix-remove');
     const text = `{\n  // keep this comment\n  "tasks": {\n    "build": {\n      "colour": "red",\n      "command": "make"\n    },\n    "test": { "command": "make test", "flavour": 1 }\n  }\n}\n`;
-    const { uri, doc } = await openWithProblem('config-fix-remove', text.replace(`"flavour": 1`, `"retry": "quick"`));
+    const { uri, doc } = await openConfigWithOneProblem('config-fix-remove', text.replace(`"flavour": 1`, `"retry": "quick"`), isConfigDiagnostic);
     const [colour] = configDiagnostics(uri);
     assert.equal(colour.message, 'tasks.build.colour: unknown key "colour"', 'no suggestion for an unrelated key');
-    let actions = await quickFixes(uri, colour.range, 'Remove the unknown key "colour"');
+    let actions = await codeActionsWith(uri, colour.range, 'Remove the unknown key "colour"');
     assert.ok(!actions.some((a) => a.title.startsWith('Rename')), 'nothing close to rename to');
     let remove = actions.find((a) => a.title === 'Remove the unknown key "colour"');
     assert.ok(remove?.edit);
@@ -97,7 +66,7 @@ describe('Config quick fixes for unknown keys', function () {
       const d = configDiagnostics(uri);
       return d.length === 1 && d;
     }, 'the flavour diagnostic');
-    actions = await quickFixes(uri, flavour.range, 'Remove the unknown key "flavour"');
+    actions = await codeActionsWith(uri, flavour.range, 'Remove the unknown key "flavour"');
     remove = actions.find((a) => a.title === 'Remove the unknown key "flavour"');
     assert.ok(remove?.edit);
     assert.ok(await vscode.workspace.applyEdit(remove.edit));
@@ -111,9 +80,9 @@ describe('Config quick fixes for unknown keys', function () {
   it('removes the last key without touching the comment on the line before or a one-line object', async () => {
     folders.push('config-fix-comment');
     const text = `{\n  "retention": { "days": 3 }, // keep 3 days\n  "colour": "red"\n}\n`;
-    const { uri, doc, diagnostic } = await openWithProblem('config-fix-comment', text);
+    const { uri, doc, diagnostic } = await openConfigWithOneProblem('config-fix-comment', text, isConfigDiagnostic);
     assert.equal(diagnostic.message, 'colour: unknown key "colour"');
-    const actions = await quickFixes(uri, diagnostic.range, 'Remove the unknown key "colour"');
+    const actions = await codeActionsWith(uri, diagnostic.range, 'Remove the unknown key "colour"');
     const remove = actions.find((a) => a.title === 'Remove the unknown key "colour"');
     assert.ok(remove?.edit);
     assert.ok(await vscode.workspace.applyEdit(remove.edit));

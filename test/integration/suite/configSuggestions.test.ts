@@ -2,36 +2,12 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-import { root, waitFor } from './support';
+import { codeActionsWith, openConfigWithOneProblem, root, waitFor } from './support';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rebound');
 
-async function open(folder: string, text: string): Promise<{ uri: vscode.Uri; doc: vscode.TextDocument; diagnostic: vscode.Diagnostic }> {
-  const uri = vscode.Uri.file(join(root(), folder, '.rebound', 'config.json'));
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-  const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc);
-  const [diagnostic] = await waitFor(() => {
-    const d = ours(uri);
-    return d.length === 1 && d;
-  }, `one Rebound diagnostic in ${folder}`);
-  return { uri, doc, diagnostic };
-}
-
 async function fix(uri: vscode.Uri, range: vscode.Range, title: string): Promise<vscode.CodeAction> {
-  const end = Date.now() + 10_000;
-  let last: vscode.CodeAction[] = [];
-  while (Date.now() < end) {
-    try {
-      last = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range);
-      const found = last.find((a) => a.title === title);
-      if (found) return found;
-    } catch (e) {
-      if (!/Canceled/.test(String(e))) throw e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`no "${title}" action; got ${last.map((a) => a.title).join(', ')}`);
+  return (await codeActionsWith(uri, range, title)).find((a) => a.title === title)!;
 }
 
 describe('Config "did you mean" quick fixes and one squiggle per mistake', function () {
@@ -50,7 +26,7 @@ describe('Config "did you mean" quick fixes and one squiggle per mistake', funct
   it('a misspelt retry preset gets one squiggle (not the schema\'s too) and "Change to" fixes it', async () => {
     folders.push('config-suggest-preset');
     const text = `{\n  "tasks": {\n    "build": { "command": "make", "retry": "standrd" }\n  }\n}\n`;
-    const { uri, doc, diagnostic } = await open('config-suggest-preset', text);
+    const { uri, doc, diagnostic } = await openConfigWithOneProblem('config-suggest-preset', text);
     assert.match(diagnostic.message, /did you mean "standard"\?/);
     // Give the JSON language server (schema validation) time to report what it would.
     await new Promise((r) => setTimeout(r, 2500));

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { ExecutionError, MigrationError } from '../../../src/engine/errors';
 import type { AttemptRecord, DeadLetter } from '../../../src/engine/resilience';
 import type { ReboundApi } from '../../../src/extension/main';
-import { isFailure } from '../../../src/extension/views/failure';
+import { isFailure } from '../../../src/extension/ui/failure';
 import type { DeadLetterRepository } from '../../../src/store/deadLetters';
 
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;

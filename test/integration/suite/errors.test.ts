@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-import type { ErrorsNode } from '../../../src/extension/views/errorsTree';
+import type { ErrorsNode } from '../../../src/extension/errors/tree';
 import { ErrorStore } from '../../../src/store/errorStore';
 
 const label = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : (item.label?.label ?? ''));

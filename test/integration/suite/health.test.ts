@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { circuitBreaker, type CircuitBreakerSnapshot } from '../../../src/engine/resilience';
 import type { ReboundApi } from '../../../src/extension/main';
-import type { HealthNode } from '../../../src/extension/views/healthTree';
+import type { HealthNode } from '../../../src/extension/health/tree';
 import type { BreakerRepository } from '../../../src/store/breakers';
 
 /** Markdown as the text a reader sees (escapes and non-breaking spaces undone). */

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 
 /** The test workspace folder (a fresh copy of a fixture). */
@@ -41,4 +42,43 @@ export async function runTask(name: string, whileRunning?: () => Promise<void>):
   started.execution = await vscode.tasks.executeTask(task);
   if (whileRunning) await whileRunning();
   await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`task ${name} did not end`)), 40_000))]);
+}
+
+/**
+ * Writes `text` as the .rebound/config.json of a nested folder (the workspace's own config is left
+ * alone), opens it, and waits until exactly one of its diagnostics passes `which` (default: Rebound's).
+ */
+export async function openConfigWithOneProblem(
+  folder: string,
+  text: string,
+  which: (d: vscode.Diagnostic) => boolean = (d) => d.source === 'rebound',
+): Promise<{ uri: vscode.Uri; doc: vscode.TextDocument; diagnostic: vscode.Diagnostic }> {
+  const uri = vscode.Uri.file(join(root(), folder, '.rebound', 'config.json'));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  const [diagnostic] = await waitFor(() => {
+    const d = vscode.languages.getDiagnostics(uri).filter(which);
+    return d.length === 1 && d;
+  }, `one diagnostic in ${folder}/.rebound/config.json`);
+  return { uri, doc, diagnostic };
+}
+
+/**
+ * The code actions at `range` once one titled `title` is among them: a request made while the JSON
+ * extension is still taking a just-opened document (its language mode) can come back cancelled or empty.
+ */
+export async function codeActionsWith(uri: vscode.Uri, range: vscode.Range, title: string): Promise<vscode.CodeAction[]> {
+  const end = Date.now() + 10_000;
+  let last: vscode.CodeAction[] = [];
+  while (Date.now() < end) {
+    try {
+      last = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range);
+      if (last.some((a) => a.title === title)) return last;
+    } catch (e) {
+      if (!/Canceled/.test(String(e))) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`no "${title}" action; got ${last.map((a) => a.title).join(', ')}`);
 }

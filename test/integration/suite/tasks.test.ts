@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
 import { isProcessAlive } from '../../../src/runner/process';
 import { root, runTask, waitFor } from './support';
-import { isFailure } from '../../../src/extension/views/failure';
+import { isFailure } from '../../../src/extension/ui/failure';
 import type { TaskSummary } from '../../../src/extension/tasks/facade';
 
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

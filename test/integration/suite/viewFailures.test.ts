@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReboundApi } from '../../../src/extension/main';
-import { isFailure } from '../../../src/extension/views/failure';
+import { isFailure } from '../../../src/extension/ui/failure';
 import { sqlite } from '../../../src/store/sqlite';
 import { root, waitFor } from './support';
 

@@ -1,10 +1,11 @@
 import type { Issue } from '../../store/issues';
 import type { StoredEvent } from '../../store/events';
 import type { StoreHandles } from '../session';
-import type { ErrorsModel, EventRow, GroupBy, IssueDetail } from './errorsTree';
-import type { IssueStatus, Severity } from '../../shared/protocol';
+import type { ErrorsModel, EventRow, GroupBy, IssueDetail } from './tree';
+import type { IssueRow, IssueStatus, Severity } from '../../shared/protocol';
 
-export function toIssueDetail(i: Issue): IssueDetail {
+/** An issue as a row of the dashboard's grid (and the head of the Errors view's detail). */
+export function toIssueRow(i: Issue): IssueRow {
   return {
     id: i.id,
     title: i.title,
@@ -16,11 +17,11 @@ export function toIssueDetail(i: Issue): IssueDetail {
     component: i.component,
     count: i.count,
     lastSeen: i.lastSeen,
-    firstSeen: i.firstSeen,
-    culprit: i.culprit,
-    task: i.task,
-    migration: i.migration,
   };
+}
+
+export function toIssueDetail(i: Issue): IssueDetail {
+  return { ...toIssueRow(i), firstSeen: i.firstSeen, culprit: i.culprit, task: i.task, migration: i.migration };
 }
 
 export function toEventRow(e: StoredEvent): EventRow {

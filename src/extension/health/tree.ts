@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { ComponentHealth, HealthReport, HealthStatus } from '../../engine/health/evaluate';
 import type { StoredBreaker } from '../../store/breakers';
-import { ViewFailures, failureItem, type FailureNode } from './failure';
-import { SafeMarkdown } from './markdown';
+import { ViewFailures, failureItem, type FailureNode } from '../ui/failure';
+import { SafeMarkdown } from '../ui/markdown';
 import { Disposable } from '../lifecycle';
 
 export type HealthNode =

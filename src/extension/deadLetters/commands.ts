@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import { circuitBreaker, retryHandlers, type DeadLetter } from '../../engine/resilience';
+import { retryHandlers, type DeadLetter } from '../../engine/resilience';
 import type { ReboundSession } from '../session';
 import { requireTrust } from '../trust';
-import type { HealthNode } from '../views/healthTree';
 
-/** Dead-letter and circuit-breaker commands (Dead Letters and Health views, palette). */
-export function registerResilienceCommands(session: ReboundSession, log: vscode.LogOutputChannel): vscode.Disposable[] {
+/** Dead-letter commands (Dead Letters view, palette): retry, retry all, discard (with Undo), resolve. */
+export function registerDeadLetterCommands(session: ReboundSession): vscode.Disposable[] {
   const repo = () => {
     const h = session.store();
     if (!h) throw new Error('no dead letters have been recorded in this workspace yet');
@@ -24,24 +23,6 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
   const retryOne = async (entry: DeadLetter, signal: AbortSignal) => {
     const handler = retryHandlers.require(entry.kind);
     return repo().retry(entry.id, (e) => handler(e, { root: session.folder.uri.fsPath, signal }));
-  };
-
-  const breakerKey = (arg: unknown): string | undefined => {
-    const n = arg as HealthNode | undefined;
-    return n?.kind === 'breaker' ? n.breaker.key : typeof arg === 'string' ? arg : undefined;
-  };
-  const updateBreaker = async (arg: unknown, change: 'reset' | 'isolate') => {
-    const h = session.store();
-    if (!h) return;
-    let key = breakerKey(arg);
-    if (!key) key = (await vscode.window.showQuickPick(h.breakers.list().map((b) => ({ label: b.key, description: b.state }))))?.label;
-    if (!key) return;
-    const breaker = circuitBreaker({ name: key, initialState: h.breakers.load(key) });
-    if (change === 'reset') breaker.reset();
-    else breaker.isolate();
-    h.breakers.save(key, breaker.toJSON());
-    log.info(`breaker ${key}: ${change === 'reset' ? 'reset to closed' : 'isolated (held open)'} from VS Code`);
-    session.fireChanged();
   };
 
   return [
@@ -114,7 +95,5 @@ export function registerResilienceCommands(session: ReboundSession, log: vscode.
       repo().resolve(entry.id, 'resolved from VS Code');
       session.fireChanged();
     }),
-    vscode.commands.registerCommand('rebound.breaker.reset', (arg: unknown) => updateBreaker(arg, 'reset')),
-    vscode.commands.registerCommand('rebound.breaker.isolate', (arg: unknown) => updateBreaker(arg, 'isolate')),
   ];
 }

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { DeadLetter } from '../../engine/resilience';
 import type { DeadLetterRepository } from '../../store/deadLetters';
-import { ViewFailures, failureItem, isFailure, type FailureNode } from './failure';
-import { SafeMarkdown, ago } from './markdown';
+import { ViewFailures, failureItem, isFailure, type FailureNode } from '../ui/failure';
+import { SafeMarkdown, ago } from '../ui/markdown';
 import { Disposable } from '../lifecycle';
 
 export type DeadLetterNode = DeadLetter | FailureNode;

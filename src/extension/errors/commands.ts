@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { GuidanceCatalog } from '../../engine/guidance';
 import type { IgnoreCondition } from '../../engine/issues/issueState';
 import type { ReboundSession } from '../session';
-import { toIssueDetail } from '../views/errorsModel';
-import { GROUP_BY, GROUP_BY_KEY, isGroupBy, type ErrorsNode, type ErrorsTreeProvider, type IssueDetail } from '../views/errorsTree';
+import { toIssueDetail } from './model';
+import { GROUP_BY, GROUP_BY_KEY, isGroupBy, type ErrorsNode, type ErrorsTreeProvider, type IssueDetail } from './tree';
 
 export interface ErrorCommandsContext {
   session: ReboundSession;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Category, IssueRow, IssueStatus, Severity } from '../../shared/protocol';
-import { ViewFailures, failureItem, type FailureNode } from './failure';
-import { SafeMarkdown, ago } from './markdown';
+import { ViewFailures, failureItem, type FailureNode } from '../ui/failure';
+import { SafeMarkdown, ago } from '../ui/markdown';
 import { Disposable } from '../lifecycle';
 
 export const GROUP_BY = ['status', 'component', 'category', 'task'] as const;
