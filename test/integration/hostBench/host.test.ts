@@ -121,6 +121,10 @@ describe('host bench: event-loop delay of the extension host', function () {
       }
     });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await measure({ scenario: 'views', side: 'control', what: 'control: the same pauses with nothing asked of Rebound' }, async () => {
+      await sleep(1500);
+      for (let i = 0; i < 5; i++) await sleep(400);
+    });
     const db = new (sqlite())(join(root(), '.rebound', 'rebound.db'), { readonly: true });
     try {
       await measure({ scenario: 'views', side: 'host thread', what: 'the same figures counted from the events table on the host thread, 5 times' }, async () => {
@@ -155,6 +159,7 @@ describe('host bench: event-loop delay of the extension host', function () {
       }
     };
     const dir = join(root(), 'migrations-typing');
+    await measure({ scenario: 'keystrokes', side: 'control', what: 'control: the same typing in a text file Rebound does not look at' }, () => type(join(root(), 'notes.txt')));
     await measure({ scenario: 'keystrokes', side: 'rebound', what: 'Rebound\'s migration-file diagnostics (config read once per change, checks debounced)' }, () => type(join(dir, '0001_rebound.sql')));
     await measure({ scenario: 'keystrokes', side: 'host thread', what: 'before issue 16: config.json read and validated twice and the file analysed on every keystroke' }, () =>
       type(join(dir, '0002_before.sql'), (doc) => {
