@@ -7,7 +7,8 @@
 export type Severity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export type Category = 'transient' | 'permanent' | 'system' | 'business' | 'unknown';
 export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
-export type IssueSubstatus = 'new' | 'ongoing' | 'regressed' | 'escalating';
+/** As shown (`recovered`: resolved because retries of the same runs recovered every failure). */
+export type IssueSubstatus = 'new' | 'ongoing' | 'regressed' | 'escalating' | 'recovered';
 
 export interface Kpis {
   openIssues: number;

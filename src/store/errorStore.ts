@@ -48,6 +48,9 @@ const DAY = 86_400_000;
  * into issues, flood-controlled), answers the explorer, dashboard, CLI and health queries, and
  * fires `onDidChange` after every write.
  */
+/** The resolution of an event whose failure a retry of the same run recovered. */
+export const RECOVERED_RESOLUTION = 'recovered by a retry';
+
 export class ErrorStore implements Disposable {
   readonly events: EventRepository;
   readonly issues: IssueRepository;
@@ -215,6 +218,35 @@ export class ErrorStore implements Disposable {
     const r = this.issues.ignore(issueId, condition);
     if (r) this.fire('triaged', [issueId], r.applied.transitions);
     return r?.issue;
+  }
+
+  /**
+   * A step of run `runId` succeeded on a retry: the events its failed attempts recorded are marked
+   * recovered, and each issue all of whose stored events are now recovered leaves the unresolved
+   * list as `recovered` (a later failure that is not recovered brings it back). Returns those issues.
+   */
+  markRecovered(runId: string, step: string): number[] {
+    const now = this.clock.now();
+    const { ids, transitions } = this.db
+      .transaction(() => {
+        const touched = (this.db.prepare('SELECT DISTINCT issue_id AS id FROM events WHERE run_id = ? AND step = ? AND resolution IS NULL').all(runId, step) as Array<{ id: number }>).map((r) => r.id);
+        this.db.prepare('UPDATE events SET resolution = ? WHERE run_id = ? AND step = ? AND resolution IS NULL').run(RECOVERED_RESOLUTION, runId, step);
+        const unrecovered = this.db.prepare('SELECT 1 FROM events WHERE issue_id = ? AND (resolution IS NULL OR resolution <> ?) LIMIT 1');
+        const recovered: number[] = [];
+        const all: IssueTransition[] = [];
+        for (const id of touched) {
+          if (unrecovered.get(id, RECOVERED_RESOLUTION)) continue;
+          const r = this.issues.recover(id, now);
+          if (r?.applied.transitions.length) {
+            recovered.push(id);
+            all.push(...r.applied.transitions);
+          }
+        }
+        return { ids: recovered, transitions: all };
+      })
+      .immediate();
+    if (ids.length) this.fire('triaged', ids, transitions);
+    return ids;
   }
 
   reopen(issueId: number): Issue | undefined {

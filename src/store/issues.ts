@@ -4,8 +4,10 @@ import {
   applyEventInPlace,
   createIssueState,
   ignoreIssue,
+  recoverIssue,
   reopenIssue,
   resolveIssue,
+  shownSubstatus,
   type Applied,
   type IgnoreCondition,
   type IssuePolicy,
@@ -13,6 +15,7 @@ import {
   type IssueStatus,
   type IssueSubstatus,
   type IssueTransition,
+  type ShownSubstatus,
 } from '../engine/issues/issueState';
 import type { Database, Statement } from './sqlite';
 
@@ -29,7 +32,8 @@ export interface Issue {
   task: string | null;
   migration: string | null;
   status: IssueStatus;
-  substatus: IssueSubstatus;
+  /** As shown: `recovered` for an issue resolved because retries recovered its failures. */
+  substatus: ShownSubstatus;
   firstSeen: number;
   lastSeen: number;
   /** Every event seen, including those flood control did not store and those retention deleted. */
@@ -144,7 +148,7 @@ export function issueOf(r: IssueRow): Issue {
     task: r.task,
     migration: r.migration,
     status: r.status,
-    substatus: r.substatus,
+    substatus: shownSubstatus(state),
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
     count: r.count,
@@ -366,6 +370,11 @@ export class IssueRepository {
 
   reopen(id: number, time: number): { issue: Issue; applied: Applied } | undefined {
     return this.transition(id, (s) => reopenIssue(s, time));
+  }
+
+  /** Every stored event of the issue was recovered by a retry: resolved as recovered (see recoverIssue). */
+  recover(id: number, time: number): { issue: Issue; applied: Applied } | undefined {
+    return this.transition(id, (s) => recoverIssue(s, time));
   }
 
   private transition(id: number, f: (s: IssueState) => Applied): { issue: Issue; applied: Applied } | undefined {

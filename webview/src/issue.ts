@@ -76,7 +76,7 @@ function render(d: IssuePageData): void {
       'p',
       { class: 'facts' },
       el('span', { class: `sev sev-${i.severity.toLowerCase()}`, 'data-severity': i.severity }, i.severity),
-      ` ${i.code} · ${i.category} · ${i.status === 'unresolved' ? `${i.status} (${i.substatus})` : i.status} · ${i.count} event${i.count === 1 ? '' : 's'} · first seen ${formatAgo(i.firstSeen, now)}, last seen ${formatAgo(i.lastSeen, now)}`,
+      ` ${i.code} · ${i.category} · ${i.status === 'unresolved' || i.substatus === 'recovered' ? `${i.status} (${i.substatus})` : i.status} · ${i.count} event${i.count === 1 ? '' : 's'} · first seen ${formatAgo(i.firstSeen, now)}, last seen ${formatAgo(i.lastSeen, now)}`,
     ),
   );
   if (i.culprit) header.append(el('p', { class: 'culprit' }, el('span', { class: 'muted' }, 'Culprit: '), i.culprit));

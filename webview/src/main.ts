@@ -156,7 +156,7 @@ function renderIssues(rows: IssueRow[], total: number): void {
       title: r.title,
       severity: r.severity,
       category: r.category,
-      status: r.substatus && r.status === 'unresolved' ? `${r.status} · ${r.substatus}` : r.status,
+      status: r.substatus && (r.status === 'unresolved' || r.substatus === 'recovered') ? `${r.status} · ${r.substatus}` : r.status,
       count: formatCount(r.count),
       lastSeen: formatAgo(r.lastSeen, now),
       issue: r,

@@ -182,7 +182,7 @@ function list(ctx: CliContext): number {
       ctx.out.line(
         table(
           ['ID', 'STATUS', 'SEVERITY', 'COUNT', 'LAST SEEN', 'CODE', 'TITLE'],
-          p.items.map((i) => [i.id, i.status === 'unresolved' ? i.substatus : i.status, i.severity, i.count, iso(i.lastSeen), printable(i.code), printable(i.title)]),
+          p.items.map((i) => [i.id, i.status === 'unresolved' || i.substatus === 'recovered' ? i.substatus : i.status, i.severity, i.count, iso(i.lastSeen), printable(i.code), printable(i.title)]),
         ),
       );
       ctx.out.line(`${p.offset + 1}-${p.offset + p.items.length} of ${p.total}${p.offset + p.items.length < p.total ? ` (more: --offset ${p.offset + p.limit})` : ''}`);

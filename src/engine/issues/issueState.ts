@@ -1,5 +1,14 @@
 export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
 export type IssueSubstatus = 'new' | 'ongoing' | 'regressed' | 'escalating';
+/**
+ * The substatus as shown: `recovered` is a resolved issue whose every stored event a retry of the
+ * same run recovered (kept as `resolvedBy` {@link RECOVERED_BY_RETRY}); a new event makes it
+ * unresolved again (regressed), and it becomes recovered again only if that failure is recovered too.
+ */
+export type ShownSubstatus = IssueSubstatus | 'recovered';
+
+/** `resolvedBy` of an issue resolved because a retry of the same run recovered each of its failures. */
+export const RECOVERED_BY_RETRY = 'rebound: recovered by a retry of the same run';
 
 /** How long an ignored issue stays ignored: forever, for N more events, or until a date. */
 export type IgnoreCondition = { mode: 'forever' } | { mode: 'count'; count: number } | { mode: 'until'; until: number };
@@ -47,7 +56,7 @@ export const DEFAULT_ISSUE_POLICY: IssuePolicy = {
 };
 
 /** What an event or an action did to an issue, for notifications and views. */
-export type IssueTransition = 'created' | 'regressed' | 'escalated' | 'deescalated' | 'unignored' | 'aged' | 'resolved' | 'ignored' | 'reopened';
+export type IssueTransition = 'created' | 'regressed' | 'escalated' | 'deescalated' | 'unignored' | 'aged' | 'resolved' | 'ignored' | 'reopened' | 'recovered';
 
 export interface Applied {
   state: IssueState;
@@ -143,6 +152,22 @@ export function resolveIssue(prev: IssueState, time: number, by?: string): Appli
   if (by !== undefined) s.resolvedBy = by;
   else delete s.resolvedBy;
   return { state: s, transitions: ['resolved'] };
+}
+
+/** The substatus a view shows: `recovered` for an issue that retries recovered, else the stored one. */
+export function shownSubstatus(s: Pick<IssueState, 'status' | 'substatus' | 'resolvedBy'>): ShownSubstatus {
+  return s.status === 'resolved' && s.resolvedBy === RECOVERED_BY_RETRY ? 'recovered' : s.substatus;
+}
+
+/**
+ * Every stored event of an unresolved issue was recovered by a retry of its run: the issue leaves
+ * the unresolved list as resolved by that retry (substatus shown `recovered`). Other states stay.
+ */
+export function recoverIssue(prev: IssueState, time: number): Applied {
+  if (prev.status !== 'unresolved') return { state: prev, transitions: [] };
+  const s: IssueState = { ...prev, status: 'resolved', resolvedAt: time, resolvedBy: RECOVERED_BY_RETRY };
+  delete s.ignore;
+  return { state: s, transitions: ['recovered'] };
 }
 
 export function ignoreIssue(prev: IssueState, condition: IgnoreCondition): Applied {

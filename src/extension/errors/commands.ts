@@ -103,7 +103,7 @@ export function registerErrorCommands(ctx: ErrorCommandsContext): vscode.Disposa
       const latest = store().errors.listEvents({ issueId: issue.id }, { limit: 1 }).items[0];
       const text = [
         `${issue.code}: ${issue.title}`,
-        `severity ${issue.severity}, ${issue.category}, ${issue.status}${issue.status === 'unresolved' ? ` (${issue.substatus})` : ''}`,
+        `severity ${issue.severity}, ${issue.category}, ${issue.status}${issue.status === 'unresolved' || issue.substatus === 'recovered' ? ` (${issue.substatus})` : ''}`,
         `${issue.count} event(s), first ${new Date(issue.firstSeen).toISOString()}, last ${new Date(issue.lastSeen).toISOString()}`,
         issue.culprit ? `culprit: ${issue.culprit}` : '',
         latest ? `\n${latest.message}${latest.stack ? `\n${latest.stack}` : ''}` : '',

@@ -158,14 +158,14 @@ export class ErrorsTreeProvider extends Disposable implements vscode.TreeDataPro
         const item = new vscode.TreeItem(i.title, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `issue:${i.id}`;
         item.iconPath = i.status === 'resolved' ? new vscode.ThemeIcon('pass') : i.status === 'ignored' ? new vscode.ThemeIcon('eye-closed') : SEVERITY_ICON[i.severity];
-        item.description = `${i.code} · ${i.count}× · ${ago(i.lastSeen)}${i.substatus === 'regressed' || i.substatus === 'escalating' ? ` · ${i.substatus}` : ''}`;
+        item.description = `${i.code} · ${i.count}× · ${ago(i.lastSeen)}${i.substatus === 'regressed' || i.substatus === 'escalating' || i.substatus === 'recovered' ? ` · ${i.substatus}` : ''}`;
         item.contextValue = `rebound.issue.${i.status}${i.task ? '.task' : ''}${i.migration ? '.migration' : ''}${i.hasSource ? '.source' : ''}`;
         item.tooltip = new SafeMarkdown()
           .bold(i.title)
           .field('Code', i.code)
           .field('Severity', i.severity)
           .field('Category', i.category as Category)
-          .field('Status', i.status === 'unresolved' ? `${i.status} (${i.substatus})` : i.status)
+          .field('Status', i.status === 'unresolved' || i.substatus === 'recovered' ? `${i.status} (${i.substatus})` : i.status)
           .field('Component', i.component)
           .field('Culprit', i.culprit)
           .field('Task', i.task)

@@ -113,6 +113,14 @@ export async function runStep(
     if (lease.lost) return 'lost';
     if (result.ok) {
       core.runs.transition(runId, index, { from: 'running', to: 'done', exitCode: 0, data: { attempts: result.attempts.length } });
+      if (result.attempts.length > 1) {
+        try {
+          // The failures before this attempt were recovered by it: their issues leave the unresolved list.
+          core.options.store.markRecovered(runId, step.name);
+        } catch (err) {
+          if (!isUnavailable(err)) throw err;
+        }
+      }
       progress({ kind: 'step-done', task, runId, index, step: step.name });
       return { ok: true, attempts: result.attempts };
     }

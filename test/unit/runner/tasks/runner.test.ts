@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { retryHandlers } from '../../../../src/engine/resilience';
@@ -59,6 +59,39 @@ echo fetched`,
     assert.deepEqual(run.steps.map((s) => s.state), ['done']);
     assert.equal(runner.deadLetters.count(), 0);
     assert.equal(runner.tasks()[0].last!.ok, true);
+  });
+
+  it('failures a retry recovered leave the unresolved list as `recovered`; one that is not recovered brings the issue back', async () => {
+    // Fails while `fail` exists (the test controls it), succeeding on the attempt after it is gone.
+    const flaky = sb.script(
+      'flaky.sh',
+      `n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count
+if [ -e fail ] || [ $n -eq 1 ]; then echo "Error: connect ECONNRESET 10.0.0.1:443" >&2; exit 1; fi
+echo fetched`,
+    );
+    define(task('fetch', [{ name: 'fetch', command: flaky }], { retry: { maxAttempts: 3, backoff: { kind: 'fixed', baseMs: 0 } } }));
+    const r1 = await runner.run('fetch');
+    assert.equal(r1.ok, true);
+    const [event] = sb.store.eventsByTask('fetch').items;
+    let issue = sb.store.getIssue(event.issueId)!;
+    assert.equal(issue.status, 'resolved');
+    assert.equal(issue.substatus, 'recovered');
+    assert.equal(sb.store.listIssues({ status: 'unresolved' }).total, 0, 'not in the default unresolved list');
+    assert.equal(sb.store.listEvents({ issueId: issue.id }).items[0].resolution, 'recovered by a retry');
+
+    // The same failure again, every attempt failing: the issue is unresolved (regressed) and stays so.
+    writeFileSync(join(sb.root, 'fail'), '');
+    const r2 = await runner.run('fetch');
+    assert.equal(r2.ok, false);
+    issue = sb.store.getIssue(event.issueId)!;
+    assert.equal(issue.status, 'unresolved');
+    assert.equal(issue.substatus, 'regressed');
+
+    // Recovered again later: some of its events were never recovered, so it stays unresolved.
+    rmSync(join(sb.root, 'fail'));
+    writeFileSync(join(sb.root, 'count'), '0');
+    assert.equal((await runner.run('fetch')).ok, true);
+    assert.equal(sb.store.getIssue(event.issueId)!.status, 'unresolved');
   });
 
   it('waits between attempts on the injected clock (no attempt before the backoff elapses)', async () => {
