@@ -100,6 +100,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   pgText('57014', lit('canceling statement due to user request')),
   pgText('54001', lit('stack depth limit exceeded')),
   pgText('25006', line('cannot execute [A-Z ]+ in a read-only transaction', 'read-only transaction')),
+  pgText('53300', line('too many connections for (?:role|database) "', 'too many connections for'), lit('sorry, too many clients already', 'remaining connection slots are reserved')),
   pgText('22001', line('value too long for type character(?: varying)?\\(\\d+\\)', 'value too long for type')),
   rule('RB-DB-AUTH', 'permanent', 'HIGH', false, lit('access denied for user', 'no pg_hba.conf entry'), line('password authentication failed for user', 'password authentication failed'), line('role "[^"]+" does not exist', 'role "')),
   rule('RB-DB-NOTFOUND', 'permanent', 'HIGH', false, line('database "[^"]+" does not exist', 'database "'), line("unknown database '", "unknown database '")),
