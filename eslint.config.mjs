@@ -32,6 +32,7 @@ export default tseslint.config(
           paths: [
             { name: 'vscode', message: 'src/engine must not import vscode.' },
             { name: 'better-sqlite3', message: 'src/engine must not touch the database; use src/store.' },
+            { name: 'pg', message: 'src/engine must not touch the database; use src/runner.' },
             ...io.map((name) => ({ name, message: 'src/engine must not do I/O; use src/runner or src/store.' })),
           ],
           patterns: [

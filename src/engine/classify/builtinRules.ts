@@ -1,4 +1,5 @@
 import type { GuidedCode } from '../errors/codes';
+import { PG_SQLSTATES, SQLSTATES, pgCode, type PgSqlState } from '../errors/sqlstate';
 import type { Category, Severity } from '../errors/types';
 import type { MatchSpec, Rule } from './rule';
 
@@ -14,6 +15,34 @@ const status = (...httpStatus: number[]): MatchSpec => ({ httpStatus });
 const exit = (...exitCode: number[]): MatchSpec => ({ exitCode });
 const sig = (...signal: string[]): MatchSpec => ({ signal });
 
+/** A SQLSTATE (5 characters) or a SQLSTATE class (2), from an error's `code` or from text that carries it (see compile.ts). */
+const sqlstate = (...states: string[]): MatchSpec => ({ errorCode: states.map((st) => `SQLSTATE:${st}`) });
+
+function pgRule(state: PgSqlState): Rule {
+  const { category, severity, retryable } = SQLSTATES[state];
+  // A class's generic code (23000) stands for the whole class (23xxx) when no finer rule matched.
+  return rule(pgCode(state), category, severity, retryable, sqlstate(state.endsWith('000') ? state.slice(0, 2) : state));
+}
+
+/** A PostgreSQL message that names one SQLSTATE (when the SQLSTATE itself is not printed), classified as that SQLSTATE. */
+function pgText(state: PgSqlState, ...any: MatchSpec[]): Rule {
+  const { category, severity, retryable } = SQLSTATES[state];
+  return rule(pgCode(state), category, severity, retryable, ...any);
+}
+
+/**
+ * PostgreSQL errors by SQLSTATE: the codes that need their own handling, then every class by its
+ * generic code. 25P02 (in_failed_sql_transaction) and its class come last: they follow another
+ * error in the same transaction, which is the cause.
+ */
+const AFTER_CAUSE = new Set<PgSqlState>(['25P02', '25000']);
+const PG_RULES: Rule[] = [
+  ...PG_SQLSTATES.filter((st) => !st.endsWith('000') && !AFTER_CAUSE.has(st)).map(pgRule),
+  ...PG_SQLSTATES.filter((st) => st.endsWith('000') && !AFTER_CAUSE.has(st)).map(pgRule),
+  pgRule('25P02'),
+  pgRule('25000'),
+];
+
 const range = (from: number, to: number, except: number[] = []) => Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((s) => !except.includes(s));
 
 const PY_BUGS = ['NameError', 'TypeError', 'AttributeError', 'KeyError', 'IndexError', 'ValueError', 'ZeroDivisionError', 'RecursionError', 'UnboundLocalError', 'LookupError', 'ArithmeticError', 'OverflowError', 'NotImplementedError', 'StopIteration', 'JSONDecodeError', 'FloatingPointError', 'UnicodeDecodeError', 'UnicodeEncodeError', 'UnicodeError'];
@@ -26,6 +55,9 @@ const JVM_BUGS = ['NullPointerException', 'ArrayIndexOutOfBoundsException', 'Str
  * Every code here has an entry in the guidance catalog (the catalog is typed by `GuidedCode`).
  */
 export const BUILTIN_RULES: readonly Rule[] = [
+  // A SQLSTATE (an error's code, psql's VERBOSITY verbose, node-postgres printed) names the failure exactly.
+  ...PG_RULES,
+
   // Cancellation and signals (also the shell's 128+N exit codes).
   rule('RB-CANCEL-001', 'permanent', 'LOW', false, sig('SIGINT'), exit(130), line('^KeyboardInterrupt\\b', 'keyboardinterrupt')),
   rule('RB-SIG-KILL', 'system', 'HIGH', false, sig('SIGKILL'), exit(137), line('^Killed$', 'killed')),
@@ -57,6 +89,19 @@ export const BUILTIN_RULES: readonly Rule[] = [
   rule('RB-BUILD-LINT', 'permanent', 'MEDIUM', false, line('^\\s*\\d+:\\d+\\s+error\\s', 'error'), line('\\d+ problems? \\(\\d+ errors?', ' problem'), line('\\[Error/[\\w@/-]+\\]$', '[error/'), lit("eslint couldn't find")),
 
   // SQL databases: constraints are the data's fault (business), the rest are SQL or connection problems.
+  // PostgreSQL messages (psql's default verbosity, node-postgres messages) that name one SQLSTATE Rebound handles apart.
+  pgText('25001', line('cannot (?:run|be executed) inside a transaction block', 'inside a transaction block')),
+  pgText('2BP01', line('cannot drop .+ because other objects depend on it', 'other objects depend on it')),
+  pgText('42701', line('column "[^"]+" of relation "[^"]+" already exists(?!, skipping)', 'already exists')),
+  pgText('42P07', line('relation "[^"]+" already exists(?!, skipping)', 'already exists')),
+  pgText('42501', line('permission denied for (?:table|relation|schema|sequence|database|function|procedure|view|materialized view|type|language|tablespace|foreign|large object)\\b', 'permission denied for '), line('must be owner of (?:table|relation|schema|sequence|database|function|procedure|view|materialized view|type|index)\\b', 'must be owner of ')),
+  pgText('55P03', lit('could not obtain lock on ')),
+  pgText('55006', line('"[^"]+" is being accessed by other users', 'is being accessed by other users')),
+  pgText('57014', lit('canceling statement due to user request')),
+  pgText('54001', lit('stack depth limit exceeded')),
+  pgText('25006', line('cannot execute [A-Z ]+ in a read-only transaction', 'read-only transaction')),
+  pgText('53300', line('too many connections for (?:role|database) "', 'too many connections for'), lit('sorry, too many clients already', 'remaining connection slots are reserved')),
+  pgText('22001', line('value too long for type character(?: varying)?\\(\\d+\\)', 'value too long for type')),
   rule('RB-DB-AUTH', 'permanent', 'HIGH', false, lit('access denied for user', 'no pg_hba.conf entry'), line('password authentication failed for user', 'password authentication failed'), line('role "[^"]+" does not exist', 'role "')),
   rule('RB-DB-NOTFOUND', 'permanent', 'HIGH', false, line('database "[^"]+" does not exist', 'database "'), line("unknown database '", "unknown database '")),
   rule('RB-DB-CONSTRAINT', 'business', 'HIGH', false, line('violates (?:unique|not-null|foreign key|check|exclusion) constraint', 'violates '), lit('duplicate key value', 'a foreign key constraint fails'), line('^ERROR \\d+ \\(23\\w{3}\\)', ' (23'), line('SQLSTATE\\[23\\w{3}\\]', 'sqlstate[23'), line("duplicate entry '.*' for key", 'duplicate entry'), line("column '[^']+' cannot be null", 'cannot be null'), line("check constraint '[^']+' is violated", 'check constraint')),
@@ -78,6 +123,8 @@ export const BUILTIN_RULES: readonly Rule[] = [
   rule('RB-SQL-ERROR', 'permanent', 'HIGH', false, codes('SQLITE_ERROR'), lit('no such table', 'no such column', 'error in your sql syntax'), line('^(?:psql:\\S+: )?ERROR:\\s+division by zero', 'division by zero'),
     line('near "[^"]*": syntax error', '": syntax error'), line('syntax error at or near', 'syntax error at'), line('\\b(?:relation|column|function|type|schema) "[^"]+" does not exist', 'does not exist'),
     line("table '[^']+' doesn't exist", "doesn't exist"), line("unknown column '", 'unknown column'), line('^(?:Parse|Runtime) error near line \\d+', 'error near line'), line('invalid input syntax for', 'invalid input syntax'), line('^ERROR \\d+ \\(42\\w{3}\\)', ' (42'), line('SQLSTATE\\[42\\w{3}\\]', 'sqlstate[42')),
+  // After every other SQL error: it follows the error that aborted the transaction (the cause).
+  pgText('25P02', lit('current transaction is aborted, commands ignored until end of transaction block')),
 
   // Containers, version control, package managers.
   rule('RB-DOCKER-DAEMON', 'transient', 'HIGH', true, lit('cannot connect to the docker daemon', 'is the docker daemon running', 'error during connect:')),

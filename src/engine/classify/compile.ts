@@ -1,3 +1,4 @@
+import { isSqlState } from '../errors/sqlstate';
 import { AhoCorasick, isAsciiKey } from './ahoCorasick';
 import type { Rule } from './rule';
 
@@ -37,14 +38,31 @@ export interface CompiledRules {
   problems: string[];
 }
 
-/** Extended SQLite codes (SQLITE_CONSTRAINT_UNIQUE) also count as their base code (SQLITE_CONSTRAINT). */
+/**
+ * Extended SQLite codes (SQLITE_CONSTRAINT_UNIQUE) also count as their base code (SQLITE_CONSTRAINT).
+ * A PostgreSQL SQLSTATE (node-postgres sets `code` to it: 23505) also counts as `SQLSTATE:23505` and
+ * as its class, `SQLSTATE:23`: the names built-in rules use, so that a bare number in some output
+ * is never taken for one.
+ */
 export function codeAliases(code: string): string[] {
   if (code.startsWith('SQLITE_')) {
     const second = code.indexOf('_', 7);
     if (second > 0) return [code, code.slice(0, second)];
   }
+  if (isSqlState(code)) return [code, `${SQLSTATE}${code}`, `${SQLSTATE}${code.slice(0, 2)}`];
   return [code];
 }
+
+/** The prefix of SQLSTATE codes in rules (`SQLSTATE:23505`, `SQLSTATE:23`). */
+export const SQLSTATE = 'SQLSTATE:';
+
+/**
+ * Where text carries a SQLSTATE: psql and the server log with VERBOSITY verbose
+ * ("ERROR:  23505: duplicate key ...", "psql:f.sql:3: FATAL:  57P01: ..."), an error from
+ * node-postgres printed by Node ("  code: '23505',"), and pgx ("... (SQLSTATE 23505)").
+ */
+const SQLSTATE_IN_TEXT = /\b(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}): |^\s*code: '([0-9A-Z]{5})',?\s*$|\(SQLSTATE ([0-9A-Z]{5})\)/g;
+const SQLSTATE_TRIGGERS = ['error:', 'fatal:', 'panic:', "code: '", '(sqlstate '];
 
 /**
  * Shared empty maps, so that a scan or a gather that finds no code or status allocates none. Never
@@ -192,10 +210,25 @@ export function compileRules(rules: readonly Rule[], options: { weakFirst?: bool
   }
 
   for (const c of codes) {
-    if (c.startsWith('SQLITE_')) continue;
+    if (c.startsWith('SQLITE_') || c.startsWith(SQLSTATE)) continue;
     if (isAsciiKey(c)) addKey(c.toLowerCase(), { kind: 'code', code: c });
   }
   addKey('sqlite_', { kind: 'sqlite' });
+  if ([...codes].some((c) => c.startsWith(SQLSTATE))) {
+    addVerifier(
+      {
+        run(line, lineStart, found) {
+          SQLSTATE_IN_TEXT.lastIndex = 0;
+          let m: RegExpExecArray | null;
+          while ((m = SQLSTATE_IN_TEXT.exec(line)) !== null) {
+            const state = m[1] ?? m[2] ?? m[3];
+            if (isSqlState(state)) for (const c of codeAliases(state)) setCode(found, c, lineStart + m.index);
+          }
+        },
+      },
+      SQLSTATE_TRIGGERS,
+    );
+  }
   addVerifier(
     {
       run(line, lineStart, found) {

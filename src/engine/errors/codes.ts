@@ -1,3 +1,5 @@
+import { PG_CODES } from './sqlstate';
+
 /**
  * Every error code Rebound itself gives, in one table. `GUIDED_CODES` have their own entry in the
  * guidance catalog (the catalog is typed by them, so one cannot be added without its guidance);
@@ -36,6 +38,8 @@ export const GUIDED_CODES = [
   'RB-CODE-SYNTAX', 'RB-CODE-BUG', 'RB-CODE-ERROR', 'RB-CODE-IMPORT', 'RB-CODE-ASSERT', 'RB-CODE-MEMORY', 'RB-TEST-FAIL',
   // Business rules.
   'RB-BUSINESS-RULE',
+  // PostgreSQL, by SQLSTATE (RB-PG-23505; every class by its generic code, RB-PG-23000): see sqlstate.ts.
+  ...PG_CODES,
 ] as const;
 
 export type GuidedCode = (typeof GUIDED_CODES)[number];

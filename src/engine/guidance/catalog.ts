@@ -1,5 +1,6 @@
 import type { GuidedCode } from '../errors/codes';
 import { EVENT_FILE, type Guidance, type GuidanceAction } from './guidance';
+import { PG_ENTRIES } from './postgresCatalog';
 
 const retry: GuidanceAction = { kind: 'retry' };
 const rollback: GuidanceAction = { kind: 'rollback' };
@@ -135,6 +136,9 @@ const ENTRIES: Record<GuidedCode, Entry> = {
   'RB-CODE-IMPORT': ['Import failed', 'A module, package or class could not be found or imported.', ['Install the dependency (pip install, npm install, add it to the classpath) or fix the import name.'], [theFile]],
   'RB-CODE-ASSERT': ['Assertion failed', 'An assert() in the program failed: its assumption does not hold for this input.', ['Open the assertion at the reported line and find why the condition is false.'], [theFile]],
   'RB-CODE-MEMORY': ['Memory error', 'A sanitizer or the allocator caught an invalid memory access (overflow, use after free, double free).', ['Open the first frame in your code the report names and fix the access.'], [theFile]],
+
+  // PostgreSQL by SQLSTATE (RB-PG-23505, one generic entry per class): postgresCatalog.ts.
+  ...PG_ENTRIES,
 
   // Business.
   'RB-BUSINESS-RULE': ['Business rule refused the operation', 'The data broke a rule of the application (validation failed, insufficient funds). The system worked; the input must change.', ['Read which rule and which value failed in the headline.', 'Fix the input data, then run again.'], [theFile]],
