@@ -24,7 +24,7 @@ SELECT CASE c.relkind WHEN 'p' THEN 'partitioned table' ELSE 'table' END, n.nspn
   coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
       || coalesce(' default ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')
-      || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity ELSE '' END
+      || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
       || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END, ', ' ORDER BY a.attnum)
     FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
@@ -61,7 +61,7 @@ WHERE NOT t.tgisinternal AND ${SYSTEM}
 UNION ALL
 SELECT 'type', n.nspname || '.' || t.typname, '',
   CASE t.typtype WHEN 'e' THEN 'enum ' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)
-    WHEN 'd' THEN 'domain ' || pg_catalog.format_type(t.typbasetype, t.typtypmod) ELSE 'type ' || t.typtype END
+    WHEN 'd' THEN 'domain ' || pg_catalog.format_type(t.typbasetype, t.typtypmod) ELSE 'type ' || t.typtype::text END
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype IN ('e', 'd') AND ${SYSTEM} AND ${notExtension('pg_type', 't.oid')}
 UNION ALL
