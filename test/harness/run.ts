@@ -14,6 +14,7 @@ import { runNodeSqliteUnit } from './driverPhase';
 import { cleanupAll, installExitHandlers } from './processes';
 import { PROFILES, runIntegration } from './integration';
 import { findFiles, runMocha } from './mochaPhase';
+import { PG_URL_ENV, startTestPostgres } from './postgres';
 import type { PhaseResult } from './phase';
 import { ROOT } from './workspace';
 import { runUi } from './ui';
@@ -47,7 +48,15 @@ async function main(): Promise<number> {
   const results: PhaseResult[] = [];
   const started = Date.now();
   if (phases.includes('unit')) {
-    results.push(...(await phase('unit', () => runMocha('unit', findFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')))));
+    // A real PostgreSQL server for the migration suites that run on both engines.
+    const pg = process.env[PG_URL_ENV] ? undefined : await startTestPostgres();
+    if (pg) process.env[PG_URL_ENV] = pg.url;
+    try {
+      results.push(...(await phase('unit', () => runMocha('unit', findFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')))));
+    } finally {
+      pg?.stop();
+      if (pg) delete process.env[PG_URL_ENV];
+    }
     // The SQLite suites once more on the other driver (node:sqlite, Node 22).
     if (process.env.REBOUND_TEST_NODE_SQLITE !== '0') results.push(...(await phase('unit (node:sqlite)', () => runNodeSqliteUnit())));
   }

@@ -140,11 +140,11 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
   const { out } = ctx;
   switch (sub) {
     case 'status': {
-      const s = migrator.status();
+      const s = await migrator.status();
       const counts = new Map<string, number>();
       for (const e of s.entries) counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
       out.json({ ok: true, command: 'status', ...s });
-      out.line(`Database ${safe(db.name)} (${safe(rel(ctx, db.file))}${s.exists ? '' : ', not created yet'}): version ${s.current}; ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no migrations'}.`);
+      out.line(`Database ${safe(db.name)} (${safe(db.url !== undefined ? db.file : rel(ctx, db.file))}${s.exists ? '' : db.url !== undefined ? ', not reachable' : ', not created yet'}): version ${s.current}; ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no migrations'}.`);
       if (s.missingFolder) out.line(`The migrations folder ${safe(rel(ctx, db.migrationsDir))} does not exist.`);
       if (s.entries.length > 0) {
         out.line(table(['Version', 'File', 'State', 'Applied at', 'By', 'Note'], s.entries.map((e) => [
@@ -157,6 +157,10 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
         ])));
       }
       if (s.lock) out.line(`Locked by ${safe(describeHolder(s.lock))}${s.lock.stale ? ` - stale (${s.lock.stale === 'dead-owner' ? 'its process is gone' : 'heartbeat expired'})` : ''}.`);
+      if (s.lock?.session) {
+        const x = s.lock.session;
+        out.line(`Lock session: backend pid ${x.backendPid}, user ${safe(x.user ?? '?')}, client ${safe(x.clientAddr ?? 'local socket')}, application "${safe(x.applicationName ?? '')}", state ${safe(x.state ?? '?')} (pg_stat_activity).`);
+      }
       for (const r of s.interruptedRuns) out.line(`Run ${r.runId} (${safe(r.command)} by ${safe(r.owner)}) was interrupted: run \`rebound migrate recover\`.`);
       if (s.drift) out.line('The live schema differs from the one recorded after the last migration (changed outside migrations?).');
       for (const f of s.ignoredFiles) out.line(`Ignored ${safe(f)}: not named NNNN_name.sql.`);
@@ -165,9 +169,9 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
     case 'plan': {
       const what = ctx.args[1] ?? 'up';
       let plan: MigrationPlan;
-      if (what === 'up') plan = migrator.plan({ command: 'up', options: { to: optVersion(ctx, 'to'), steps: intFlag(ctx, 'steps') } });
-      else if (what === 'down') plan = migrator.plan({ command: 'down', options: downOptions(ctx) });
-      else if (what === 'to') plan = migrator.plan({ command: 'to', version: versionArg(ctx.args[2], 'plan to') });
+      if (what === 'up') plan = await migrator.plan({ command: 'up', options: { to: optVersion(ctx, 'to'), steps: intFlag(ctx, 'steps') } });
+      else if (what === 'down') plan = await migrator.plan({ command: 'down', options: downOptions(ctx) });
+      else if (what === 'to') plan = await migrator.plan({ command: 'to', version: versionArg(ctx.args[2], 'plan to') });
       else throw new UsageError(`plan expects up, down or to V, got ${JSON.stringify(what)}`);
       out.json({ ok: plan.blockers.length === 0, command: 'plan', database: db.name, plan });
       printPlan(ctx, plan);
@@ -195,7 +199,7 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
       return EXIT.ok;
     }
     case 'validate': {
-      const v = migrator.validate();
+      const v = await migrator.validate();
       out.json({ command: 'validate', database: db.name, ...v });
       for (const f of v.findings) out.line(`${f.severity}: ${safe(f.message)}`);
       if (v.drift) out.line('error: the live schema differs from the one recorded after the last migration.');
@@ -260,7 +264,7 @@ async function runSub(ctx: CliContext, sub: Sub, db: ResolvedDatabase, migrator:
       return EXIT.ok;
     }
     case 'unlock': {
-      const r = migrator.unlock({ force: ctx.flags.has('force') });
+      const r = await migrator.unlock({ force: ctx.flags.has('force') });
       out.json({ ok: true, command: 'unlock', database: db.name, ...r });
       out.line(safe(r.message));
       return EXIT.ok;
@@ -297,7 +301,7 @@ const ARITY: Record<Sub, [number, number]> = {
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'Apply, roll back, verify and recover SQL migrations (SQLite)',
+  summary: 'Apply, roll back, verify and recover SQL migrations (SQLite, PostgreSQL)',
   usage: [
     'rebound migrate status [--db NAME]',
     'rebound migrate plan [up [--to V] [--steps N] | down [--to V | --steps N] | to V]',
@@ -348,7 +352,7 @@ export const migrateCommand: CliCommand = {
         return await runSub(ctx, sub, db, migrator, (entry) => (deadLetter = entry));
       } finally {
         sub2.dispose();
-        target.close();
+        await target.close();
       }
     } catch (err) {
       if (err instanceof UsageError) throw err;

@@ -39,5 +39,5 @@ export {
   type QuickFix,
   type QuickFixContext,
 } from './quickFixes';
-export { databaseSchema, databasesSchema, migrationLockSchema, migrationSnapshotsSchema, type DatabaseConfig } from './configSchema';
+export { databaseSchema, databasesSchema, migrationLockSchema, migrationSnapshotsSchema, postgresUrlProblem, ENV_REFERENCE, type DatabaseConfig } from './configSchema';
 export { failedStatementIndex, locateMigrationFailure, type MigrationFailureLocation } from './failureLocation';

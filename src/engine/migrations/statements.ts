@@ -56,6 +56,10 @@ export interface StatementInfo {
   ifExists?: boolean;
   ifNotExists?: boolean;
   temp?: boolean;
+  /** CREATE INDEX CONCURRENTLY / DROP INDEX CONCURRENTLY (PostgreSQL). */
+  concurrently?: boolean;
+  /** Why the statement cannot run in a transaction, for statements only that says (PostgreSQL's). */
+  outsideTransaction?: string;
 }
 
 const w = (t: Token | undefined): string => (t && t.kind === 'word' ? t.text.toUpperCase() : '');
@@ -126,8 +130,11 @@ export function describeStatement(statement: SqlStatement | Token[]): StatementI
         i++;
       }
       const what = w(t[i]);
+      if (what === 'DATABASE') return { kind: 'other', outsideTransaction: 'CREATE DATABASE cannot run inside a transaction' };
       const virtual = what === 'VIRTUAL' && w(t[i + 1]) === 'TABLE';
       i += virtual ? 2 : 1;
+      const concurrently = what === 'INDEX' && w(t[i]) === 'CONCURRENTLY';
+      if (concurrently) i++;
       const afterIf = skipIf(t, i, ['IF', 'NOT', 'EXISTS']);
       const ifNotExists = afterIf !== i;
       const name = readName(t, afterIf);
@@ -137,6 +144,7 @@ export function describeStatement(statement: SqlStatement | Token[]): StatementI
       }
       if (what === 'INDEX') {
         const on = name && w(t[name.next]) === 'ON' ? readName(t, name.next + 1) : undefined;
+        if (concurrently) return { kind: 'create-index', name: name?.ref, table: on?.ref, ifNotExists, temp, concurrently, outsideTransaction: 'CREATE INDEX CONCURRENTLY cannot run inside a transaction' };
         return { kind: 'create-index', name: name?.ref, table: on?.ref, ifNotExists, temp };
       }
       if (what === 'VIEW' && !unique) return { kind: 'create-view', name: name?.ref, ifNotExists, temp };
@@ -158,11 +166,16 @@ export function describeStatement(statement: SqlStatement | Token[]): StatementI
       const what = w(t[1]);
       const kinds: Record<string, StatementKind> = { TABLE: 'drop-table', INDEX: 'drop-index', VIEW: 'drop-view', TRIGGER: 'drop-trigger' };
       const kind = kinds[what];
+      if (what === 'DATABASE') return { kind: 'other', outsideTransaction: 'DROP DATABASE cannot run inside a transaction' };
       if (!kind) return { kind: 'other' };
-      const afterIf = skipIf(t, 2, ['IF', 'EXISTS']);
+      const concurrently = what === 'INDEX' && w(t[2]) === 'CONCURRENTLY';
+      const from = concurrently ? 3 : 2;
+      const afterIf = skipIf(t, from, ['IF', 'EXISTS']);
+      if (concurrently) return { kind, name: readName(t, afterIf)?.ref, ifExists: afterIf !== from, concurrently, outsideTransaction: 'DROP INDEX CONCURRENTLY cannot run inside a transaction' };
       return { kind, name: readName(t, afterIf)?.ref, ifExists: afterIf !== 2 };
     }
     case 'ALTER': {
+      if (w(t[1]) === 'SYSTEM') return { kind: 'other', outsideTransaction: 'ALTER SYSTEM cannot run inside a transaction' };
       if (w(t[1]) !== 'TABLE') return { kind: 'other' };
       const table = readName(t, 2);
       if (!table) return { kind: 'other' };
@@ -215,6 +228,7 @@ export function describeStatement(statement: SqlStatement | Token[]): StatementI
     case 'ANALYZE':
       return { kind: 'analyze' };
     case 'REINDEX':
+      if (t.some((x) => w(x) === 'CONCURRENTLY')) return { kind: 'reindex', concurrently: true, outsideTransaction: 'REINDEX ... CONCURRENTLY cannot run inside a transaction' };
       return { kind: 'reindex' };
     case 'INSERT':
     case 'REPLACE': {
@@ -266,6 +280,7 @@ const NON_TRANSACTIONAL_PRAGMAS: Record<string, string> = {
  * VACUUM, BEGIN/COMMIT/END/ROLLBACK, DETACH and the pragmas above.
  */
 export function nonTransactionalReason(info: StatementInfo): string | undefined {
+  if (info.outsideTransaction) return info.outsideTransaction;
   switch (info.kind) {
     case 'vacuum':
       return 'VACUUM cannot run inside a transaction';

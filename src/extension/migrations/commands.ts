@@ -142,9 +142,9 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
       if (!named) {
         // The plan first: a rollback that cannot run (a migration without a down section, one
         // applied later) is refused with the reason before anything is confirmed.
-        let plan: ReturnType<MigrationsService['plan']>;
+        let plan: Awaited<ReturnType<MigrationsService['plan']>>;
         try {
-          plan = service.plan(db, { command: 'down', options: target !== undefined ? { to: target } : { steps } });
+          plan = await service.plan(db, { command: 'down', options: target !== undefined ? { to: target } : { steps } });
         } catch (err) {
           fail(`plan the rollback of ${db.name}`, err);
           return undefined;

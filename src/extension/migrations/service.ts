@@ -26,7 +26,7 @@ export interface DatabaseState {
    * Why the status is the last one read: this window is migrating the database, or another
    * process (the CLI, another window) holds its write lock.
    */
-  activity?: 'migrating' | 'busy';
+  activity?: 'migrating' | 'busy' | 'reading';
 }
 
 /**
@@ -168,10 +168,11 @@ export class MigrationsService extends Disposable {
     const last = this.lastStatus.get(db.name);
     // The worker holds the database's write lock while it migrates: reading it here would wait.
     if (this.migrating.has(db.name)) return { db, status: last, activity: 'migrating' };
+    if (db.url !== undefined) return this.readStateAsync(db, last);
     try {
       const status = this.withMigrator(db, (m, target) => {
         try {
-          return m.status();
+          return m.statusNow();
         } catch (err) {
           if (target.isBusy(err)) return undefined;
           throw err;
@@ -188,6 +189,41 @@ export class MigrationsService extends Disposable {
     }
   }
 
+  /**
+   * A PostgreSQL database is read over the network, asynchronously: the view shows the last status
+   * (or none) as `reading` and is refreshed when the read ends. The host thread never waits.
+   */
+  private readStateAsync(db: ResolvedDatabase, last: StatusReport | undefined): DatabaseState {
+    const done = this.asyncReads.get(db.name);
+    if (done && !done.pending) {
+      this.asyncReads.delete(db.name);
+      if (done.error !== undefined) return { db, error: done.error };
+      return { db, status: last };
+    }
+    if (!done) {
+      const read = { pending: true, error: undefined as string | undefined };
+      this.asyncReads.set(db.name, read);
+      const { migrator, target } = openMigrator(db);
+      void migrator
+        .status()
+        .then(
+          (status) => void this.lastStatus.set(db.name, status),
+          (err: unknown) => void (read.error = (err as Error)?.message ?? String(err)),
+        )
+        .finally(async () => {
+          migrator.dispose();
+          await Promise.resolve(target.close()).catch(() => undefined);
+          read.pending = false;
+          this.cache = undefined;
+          this.changed.fire();
+        });
+    }
+    return { db, status: last, activity: 'reading' };
+  }
+
+  /** Asynchronous reads (PostgreSQL) under way or just ended, by database name. */
+  private readonly asyncReads = new Map<string, { pending: boolean; error: string | undefined }>();
+
   /** Reads the databases again in a moment (one was busy). */
   private rereadSoon(): void {
     if (this.rereadTimer) return;
@@ -198,8 +234,15 @@ export class MigrationsService extends Disposable {
   }
 
   /** What a command would do now (read only): its steps and what blocks it. */
-  plan(db: ResolvedDatabase, request: Parameters<Migrator['plan']>[0]): ReturnType<Migrator['plan']> {
-    return this.withMigrator(db, (m) => m.plan(request));
+  async plan(db: ResolvedDatabase, request: Parameters<Migrator['plan']>[0]): ReturnType<Migrator['plan']> {
+    if (db.url === undefined) return this.withMigrator(db, (m) => m.planNow(request));
+    const { migrator, target } = openMigrator(db);
+    try {
+      return await migrator.plan(request);
+    } finally {
+      migrator.dispose();
+      await target.close();
+    }
   }
 
   pendingCount(): number {
@@ -220,11 +263,12 @@ export class MigrationsService extends Disposable {
     if (!db) return undefined;
     let byFile = this.history.get(db.name);
     if (!byFile) {
-      // While a migration writes the database its history is not read (nor remembered as empty).
-      if (this.migrating.has(db.name)) return undefined;
+      // While a migration writes the database its history is not read (nor remembered as empty);
+      // a PostgreSQL history is read asynchronously: not here (its status is in the view).
+      if (this.migrating.has(db.name) || db.url !== undefined) return undefined;
       byFile = new Map();
       try {
-        const rows = this.withMigrator(db, (_m, target) => (target.exists() ? target.readHistory() : []));
+        const rows = this.withMigrator(db, (m) => m.historyNow());
         for (const h of rows) if (h.success) byFile.set(h.fileName, h);
       } catch {
         /* an unreadable (or busy) target: no applied info, read again after the next change */

@@ -57,7 +57,7 @@ export class MigrationsTreeProvider extends Disposable implements vscode.TreeDat
       const parts = status
         ? [`v${status.current}`, `${count('applied')} applied`, count('pending') && `${count('pending')} pending`, count('failed') + count('partial') && `${count('failed') + count('partial')} failed`, count('modified') && `${count('modified')} modified`, status.lock && (status.lock.stale ? 'stale lock' : 'locked')].filter(Boolean)
         : [error ? 'cannot read' : ''];
-      if (activity) parts.unshift(activity === 'migrating' ? 'migrating…' : 'busy');
+      if (activity) parts.unshift(activity === 'migrating' ? 'migrating…' : activity === 'reading' ? 'reading…' : 'busy');
       item.description = parts.filter(Boolean).join(' · ');
       item.contextValue = `rebound.database${count('pending') ? '.pending' : ''}${count('applied') ? '.applied' : ''}${count('failed') + count('partial') || status?.interruptedRuns.length ? '.broken' : ''}`;
       const tip = new SafeMarkdown().bold(db.name).field('Database', db.file).field('Migrations', db.migrationsDir);
@@ -65,6 +65,7 @@ export class MigrationsTreeProvider extends Disposable implements vscode.TreeDat
       if (status?.lock) tip.field("Lock", `${describeHolder(status.lock)}${status.lock.stale ? ` (stale: ${status.lock.stale})` : ''}`);
       if (error) tip.paragraph(error);
       if (activity === 'migrating') tip.paragraph('A migration job of this window is running on it: the status shown is the one before it, read again when it ends.');
+      if (activity === 'reading') tip.paragraph('The database server is being read: the status shows when the read ends.');
       if (activity === 'busy') tip.paragraph('Another process (the rebound CLI, another window) is writing it: the status shown is the last one read, read again in a moment.');
       item.tooltip = tip.md;
       return item;

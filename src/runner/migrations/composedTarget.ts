@@ -15,23 +15,24 @@ import type {
   MigrationSnapshots,
   MigrationTarget,
   RepairRequest,
+  Sync,
   TargetEngine,
 } from './target';
 
 /** The roles a target is made of; an engine implements each on its own. */
 export interface TargetRoles {
-  engine: TargetEngine & { close(): void };
-  ledger: MigrationLedger;
-  lock: MigrationLockTable;
-  schema: MigrationSchema;
-  checks: MigrationChecks;
-  executor: MigrationExecutor;
-  snapshots: MigrationSnapshots;
+  engine: Sync<TargetEngine> & { close(): void };
+  ledger: Sync<MigrationLedger>;
+  lock: Sync<MigrationLockTable>;
+  schema: Sync<MigrationSchema>;
+  checks: Sync<MigrationChecks>;
+  executor: Sync<MigrationExecutor>;
+  snapshots: Omit<Sync<MigrationSnapshots>, 'restoreFrom'> & Pick<MigrationSnapshots, 'restoreFrom'>;
 }
 
 /**
- * A MigrationTarget put together from its roles: every member is the one of the role that owns
- * it. A new engine (PostgreSQL) implements the roles one at a time and composes them here; one
+ * A MigrationTarget put together from synchronous roles (SQLite's): every member is the one of the
+ * role that owns it, answering at once. A new engine (PostgreSQL) implements the roles one at a time and composes them here; one
  * role can be replaced (a lock kept elsewhere) without touching the others.
  */
 export class ComposedTarget implements MigrationTarget {

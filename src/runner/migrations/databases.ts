@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseConfigSection } from '../../engine/config';
-import { databasesSchema, type DatabaseConfig } from '../../engine/migrations';
-import { isConfigurationError } from '../../engine/errors';
+import { databasesSchema, postgresUrlProblem, type DatabaseConfig } from '../../engine/migrations';
+import { ConfigurationError, isConfigurationError } from '../../engine/errors';
 import { retryPolicyFromConfig } from '../../engine/resilience/configSchema';
 import type { Clock, RandomSource } from '../../engine/clock';
 import { Migrator, type MigratorOptions } from './migrator';
 import { SnapshotStore } from './snapshots';
 import { SqliteTarget } from './sqliteTarget';
+import { PostgresTarget } from './postgresTarget';
+import { redactUrl } from './postgres/url';
+import type { MigrationTarget } from './target';
 import { ConfigFileError, configFile } from '../config';
 import { checkConfiguredPaths, type ConfiguredPath } from '../paths';
 
@@ -27,7 +30,10 @@ export function readDatabasesSection(root: string): Record<string, DatabaseConfi
 
 export interface ResolvedDatabase {
   name: string;
+  /** The SQLite file; for PostgreSQL the url without credentials (for messages). */
   file: string;
+  /** PostgreSQL: the url as configured (its `${env:NAME}` references put in only when connecting). */
+  url?: string;
   migrationsDir: string;
   snapshotsDir?: string;
   keepSnapshots: number;
@@ -43,18 +49,23 @@ export function resolveDatabase(root: string, name: string, config: DatabaseConf
   const snaps = config.snapshots;
   const enabled = snaps === undefined || snaps === true || (typeof snaps === 'object' && snaps.enabled !== false);
   const key = `databases.${name}`;
-  const paths: ConfiguredPath[] = [
-    { key: `${key}.path`, value: config.path, folder: false },
-    { key: `${key}.migrations`, value: config.migrations ?? 'migrations', folder: true },
-  ];
+  const paths: ConfiguredPath[] = [{ key: `${key}.migrations`, value: config.migrations ?? 'migrations', folder: true }];
+  if (config.url === undefined) paths.unshift({ key: `${key}.path`, value: config.path ?? '', folder: false });
+  else {
+    const problem = postgresUrlProblem(config.url);
+    if (problem) throw new ConfigurationError(`${configFile(root)}: ${key}.url ${problem}.`, { context: { component: 'config', file: configFile(root) } });
+  }
   if (enabled && typeof snaps === 'object' && snaps.dir) paths.push({ key: `${key}.snapshots.dir`, value: snaps.dir, folder: true });
-  const [file, migrationsDir, snapshotsDir] = checkConfiguredPaths(root, configFile(root), paths, {
+  const checked = checkConfiguredPaths(root, configFile(root), paths, {
     key: `${key}.allowOutsideWorkspace`,
     allowed: config.allowOutsideWorkspace === true,
   });
+  if (config.url !== undefined) checked.unshift(redactUrl(config.url));
+  const [file, migrationsDir, snapshotsDir] = checked;
   return {
     name,
     file,
+    ...(config.url !== undefined ? { url: config.url } : {}),
     migrationsDir,
     snapshotsDir: enabled ? (snapshotsDir ?? join(root, '.rebound', 'snapshots', name)) : undefined,
     keepSnapshots: typeof snaps === 'object' && snaps.keep !== undefined ? snaps.keep : 10,
@@ -69,9 +80,17 @@ export interface OpenMigratorOptions extends Partial<Pick<MigratorOptions, 'iden
   random?: RandomSource;
 }
 
-/** A Migrator on a configured SQLite database. Close it with `closeMigrator` (or `target.close()`). */
-export function openMigrator(db: ResolvedDatabase, { busyTimeoutMs, ...options }: OpenMigratorOptions = {}): { migrator: Migrator; target: SqliteTarget } {
-  const target = new SqliteTarget({ file: db.file, historyTable: db.config.historyTable, busyTimeoutMs: busyTimeoutMs ?? db.config.busyTimeoutMs });
+/** A Migrator on a configured database (SQLite or PostgreSQL). Close it with `target.close()` (awaited). */
+export function openMigrator(db: ResolvedDatabase, { busyTimeoutMs, ...options }: OpenMigratorOptions = {}): { migrator: Migrator; target: MigrationTarget } {
+  const target: MigrationTarget =
+    db.url !== undefined
+      ? new PostgresTarget({
+          url: db.url,
+          historyTable: db.config.historyTable,
+          lockTimeoutMs: db.config.lockTimeoutMs,
+          statementTimeoutMs: db.config.statementTimeoutMs,
+        })
+      : new SqliteTarget({ file: db.file, historyTable: db.config.historyTable, busyTimeoutMs: busyTimeoutMs ?? db.config.busyTimeoutMs });
   const migrator = new Migrator({
     target,
     migrationsDir: db.migrationsDir,

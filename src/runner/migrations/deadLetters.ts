@@ -163,7 +163,7 @@ async function runHere(db: ResolvedDatabase, cmd: MigrationCommand, signal?: Abo
     return await migrator.to(cmd.version, cmd.options);
   } finally {
     migrator.dispose();
-    target.close();
+    await target.close();
   }
 }
 

@@ -16,6 +16,7 @@ export type {
   RepairRequest,
 } from './target';
 export { ComposedTarget, type TargetRoles } from './composedTarget';
+export { PostgresTarget, type PostgresTargetOptions } from './postgresTarget';
 export { SqliteTarget, DEFAULT_HISTORY_TABLE, type SqliteTargetOptions } from './sqliteTarget';
 export { MigrationLock, LOCK_DEFAULTS, staleness, describeHolder, type LockOptions } from './lock';
 export { SnapshotStore, type SnapshotInfo } from './snapshots';

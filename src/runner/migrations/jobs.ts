@@ -56,13 +56,13 @@ export async function runJob<J extends MigrationJob>(
     case 'recover':
       return (await migrator.recover({ breakStale: j.breakStale })) as JobResult<J>;
     case 'validate':
-      return migrator.validate() as JobResult<J>;
+      return (await migrator.validate()) as JobResult<J>;
     case 'repair':
       return (await migrator.repair(j.options)) as JobResult<J>;
     case 'test-rollback':
       return (await migrator.testRollback({ versions: j.versions })) as JobResult<J>;
     case 'after-kill':
-      return afterKill(target, j.pid, j.runId, now) as JobResult<J>;
+      return (await afterKill(target, j.pid, j.runId, now)) as JobResult<J>;
   }
 }
 
@@ -71,13 +71,13 @@ export async function runJob<J extends MigrationJob>(
  * so only its lock row and its run record are left to settle. A no-transaction migration's
  * journal entry stays partial, for `recover`.
  */
-function afterKill(target: MigrationTarget, pid: number, runId: string | undefined, now: () => number): AfterKillReport {
-  if (!target.exists()) return { brokeLock: false, current: 0, partial: [] };
-  const lock = target.readLock();
-  const brokeLock = lock !== undefined && lock.pid === pid && lock.host === hostname() ? target.breakLock(lock) : false;
-  if (runId && target.readRuns().some((r) => r.runId === runId && r.state === 'running')) {
-    target.finishRun(runId, 'interrupted', 'Cancelled: the runner was stopped in the middle of a statement', now());
+async function afterKill(target: MigrationTarget, pid: number, runId: string | undefined, now: () => number): Promise<AfterKillReport> {
+  if (!(await target.exists())) return { brokeLock: false, current: 0, partial: [] };
+  const lock = await target.readLock();
+  const brokeLock = lock !== undefined && lock.pid === pid && lock.host === hostname() ? await target.breakLock(lock) : false;
+  if (runId && (await target.readRuns()).some((r) => r.runId === runId && r.state === 'running')) {
+    await target.finishRun(runId, 'interrupted', 'Cancelled: the runner was stopped in the middle of a statement', now());
   }
-  const partial = partialEntries(target.readJournal()).filter((e) => runId === undefined || e.runId === runId);
-  return { brokeLock, current: currentVersion(target.readHistory()), partial };
+  const partial = partialEntries(await target.readJournal()).filter((e) => runId === undefined || e.runId === runId);
+  return { brokeLock, current: currentVersion(await target.readHistory()), partial };
 }

@@ -109,7 +109,7 @@ export class MigrationLock {
     return this.held;
   }
 
-  private attempt(): void {
+  private async attempt(): Promise<void> {
     const now = this.clock.now();
     let reason: 'dead-owner' | 'expired' | undefined;
     const mayBreak = (holder: LockRow) => {
@@ -122,7 +122,7 @@ export class MigrationLock {
     };
     let result;
     try {
-      result = this.target.tryAcquireLock(this.owner, now, this.expiryMs, mayBreak);
+      result = await this.target.tryAcquireLock(this.owner, now, this.expiryMs, mayBreak);
     } catch (err) {
       // The database itself is busy (another runner is committing): just another reason to wait.
       if (this.target.isBusy(err)) {
@@ -131,7 +131,8 @@ export class MigrationLock {
       throw err;
     }
     if (result.acquired) {
-      if (result.broken && reason) this.broken.push({ holder: result.broken, reason });
+      const why = reason ?? result.brokenReason;
+      if (result.broken && why) this.broken.push({ holder: result.broken, reason: why });
       this.held = true;
       this.lastBeat = now;
       return;
@@ -145,10 +146,10 @@ export class MigrationLock {
 
   /** Takes the lock, waiting up to `waitMs`; throws the LockError naming the holder when it cannot. */
   async acquire(): Promise<void> {
-    this.target.ensureMetadata();
+    await this.target.ensureMetadata();
     this.startedAt = this.clock.now();
     if (this.waitMs <= 0) {
-      this.attempt();
+      await this.attempt();
       return;
     }
     const policy = retry({
@@ -182,11 +183,11 @@ export class MigrationLock {
   }
 
   /** Refreshes the heartbeat when `heartbeatMs` has passed; throws a LockError if the lock was taken away. */
-  heartbeatIfDue(): void {
+  async heartbeatIfDue(): Promise<void> {
     if (!this.held) return;
     const now = this.clock.now();
     if (now - this.lastBeat < this.heartbeatMs) return;
-    if (!this.target.heartbeat(this.owner.id, now)) {
+    if (!(await this.target.heartbeat(this.owner.id, now))) {
       this.held = false;
       throw new LockError(`The migration lock on ${this.target.location} was broken by someone else while this runner held it; stopping before the next migration.`, {
         code: 'RB-LOCK-LOST', guidance: 'RB-LOCK-001',
@@ -197,9 +198,9 @@ export class MigrationLock {
     this.lastBeat = now;
   }
 
-  release(): void {
+  async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    this.target.releaseLock(this.owner.id);
+    await this.target.releaseLock(this.owner.id);
   }
 }

@@ -10,8 +10,10 @@ import {
   planUp,
   validateMigrations,
   type AppliedFileInfo,
+  type AppliedMigration,
   type DownOptions,
   type MigrationPlan,
+  type RunRecord,
   type UpOptions,
 } from '../../engine/migrations';
 import { describeIdentity, type ProcessIdentity } from './identity';
@@ -34,7 +36,10 @@ import type {
 import { testRollback } from './rollbackTest';
 import { runMigrations } from './runLoop';
 import type { SnapshotInfo } from './snapshots';
-import type { MigrationTarget } from './target';
+import { runAwaiting, runNow, type Steps } from './steps';
+import type { LockRow, LockSession, MigrationTarget } from './target';
+
+export type PlanRequest = { command: 'up'; options?: UpOptions } | { command: 'down'; options?: DownOptions } | { command: 'to'; version: number };
 
 export type {
   MigrationProgress,
@@ -82,40 +87,72 @@ export class Migrator {
     return this.core.state();
   }
 
-  status(): StatusReport {
-    const { loaded, history, status } = this.state();
-    const lock = this.target.readLock();
-    const runs = this.target.readRuns();
-    const schema = this.target.exists() ? this.target.schemaHash() : '';
+  status(): Promise<StatusReport> {
+    return runAwaiting(this.statusSteps());
+  }
+
+  /** `status()` read at once, for a synchronous target (SQLite) on a thread that must not wait. */
+  statusNow(): StatusReport {
+    return runNow(this.statusSteps(), `${this.target.engine} status`);
+  }
+
+  private *statusSteps(): Steps<StatusReport> {
+    const { loaded, history, status } = yield* this.core.stateSteps();
+    const lock = (yield this.target.readLock()) as LockRow | undefined;
+    const runs = (yield this.target.readRuns()) as RunRecord[];
+    const exists = (yield this.target.exists()) as boolean;
+    const schema = exists ? ((yield this.target.schemaHash()) as string) : '';
     const last = latestApplied(history);
+    const holder = lock && this.target.lockHolderSession ? ((yield this.target.lockHolderSession()) as LockSession | null) : undefined;
     return {
       database: this.database,
       location: this.target.location,
-      exists: this.target.exists(),
+      exists,
       current: currentVersion(history),
       entries: status,
-      lock: lock ? { ...lock, stale: staleness(lock, this.clock.now(), this.identity.host, this.alive) } : undefined,
+      lock: lock
+        ? { ...lock, stale: holder === null ? 'dead-owner' : staleness(lock, this.clock.now(), this.identity.host, this.alive), ...(holder ? { session: holder } : {}) }
+        : undefined,
       interruptedRuns: runs.filter((r) => r.state === 'running' && (!lock || lock.pid !== r.pid || lock.host !== r.host)),
       ignoredFiles: loaded.ignored,
       missingFolder: loaded.missingFolder,
-      drift: last !== undefined && last.schemaAfter !== null && this.target.exists() && schema !== last.schemaAfter,
+      drift: last !== undefined && last.schemaAfter !== null && exists && schema !== last.schemaAfter,
       schemaHash: schema,
     };
   }
 
+  /** The applied history, read at once on a synchronous target (SQLite); empty when the database does not exist. */
+  historyNow(): AppliedMigration[] {
+    return runNow(this.historySteps(), `${this.target.engine} history`);
+  }
+
+  private *historySteps(): Steps<AppliedMigration[]> {
+    if (!((yield this.target.exists()) as boolean)) return [];
+    return (yield this.target.readHistory()) as AppliedMigration[];
+  }
+
   /** The dry run of up, down or to: what would run, what blocks it. Nothing is written. */
-  plan(request: { command: 'up'; options?: UpOptions } | { command: 'down'; options?: DownOptions } | { command: 'to'; version: number }): MigrationPlan {
-    const { files, history, status } = this.state();
+  plan(request: PlanRequest): Promise<MigrationPlan> {
+    return runAwaiting(this.planSteps(request));
+  }
+
+  /** `plan()` read at once, for a synchronous target (SQLite) on a thread that must not wait. */
+  planNow(request: PlanRequest): MigrationPlan {
+    return runNow(this.planSteps(request), `${this.target.engine} plan`);
+  }
+
+  private *planSteps(request: PlanRequest): Steps<MigrationPlan> {
+    const { files, history, status } = yield* this.core.stateSteps();
     const allowOutOfOrder = this.options.allowOutOfOrder;
     if (request.command === 'up') return planUp(status, files, { allowOutOfOrder, ...request.options });
     if (request.command === 'down') return planDown(status, history, request.options);
     return planTo(status, files, history, request.version, { allowOutOfOrder });
   }
 
-  validate(): ValidationReport {
-    const { files, status } = this.state();
+  async validate(): Promise<ValidationReport> {
+    const { files, status } = await this.state();
     const findings = validateMigrations(status, files);
-    const drift = this.status().drift;
+    const drift = (await this.status()).drift;
     return { ok: !findings.some((f) => f.severity === 'error') && !drift, findings, drift };
   }
 
@@ -131,13 +168,13 @@ export class Migrator {
     return this.run('to', () => this.plan({ command: 'to', version }), options.verify ?? true);
   }
 
-  private run(command: string, makePlan: () => MigrationPlan, verify = true): Promise<RunReport> {
+  private run(command: string, makePlan: () => Promise<MigrationPlan>, verify = true): Promise<RunReport> {
     return runMigrations(this.core, command, makePlan, verify);
   }
 
   /** Accepts cosmetic changes of applied files (explicitly, by version or 'all') and clears recorded failures. */
   async repair(options: RepairOptions = {}): Promise<RepairReport> {
-    const { files, status } = this.state();
+    const { files, status } = await this.state();
     const cosmetic = status.filter((s) => s.state === 'modified' && s.change === 'cosmetic').map((s) => s.version);
     const report: RepairReport = { accepted: [], clearedFailures: [], candidates: cosmetic, refused: [] };
     const wanted = options.accept === 'all' ? cosmetic : [...(options.accept ?? [])];
@@ -153,11 +190,11 @@ export class Migrator {
       }
     }
     if (report.refused.length > 0 || (wanted.length === 0 && !options.clearFailed)) return report;
-    return this.core.withLock('repair', () => {
+    return this.core.withLock('repair', async () => {
       const byVersion = new Map(files.map((f) => [f.version, f]));
       for (const v of wanted) {
         const f = byVersion.get(v)!;
-        this.target.acceptChange(v, {
+        await this.target.acceptChange(v, {
           checksum: f.checksum,
           upChecksum: f.upChecksum,
           source: f.source,
@@ -166,7 +203,7 @@ export class Migrator {
         });
         report.accepted.push(v);
       }
-      if (options.clearFailed) report.clearedFailures = this.target.clearFailures();
+      if (options.clearFailed) report.clearedFailures = await this.target.clearFailures();
       return report;
     });
   }
@@ -197,10 +234,10 @@ export class Migrator {
    * `analyzeMigrationFile` needs to flag an applied file that changed and restore its text.
    * Undefined when that version is not applied (or the database does not exist).
    */
-  appliedInfo(fileName: string): (AppliedFileInfo & { version: number; appliedAt: number; fileName: string }) | undefined {
+  async appliedInfo(fileName: string): Promise<(AppliedFileInfo & { version: number; appliedAt: number; fileName: string }) | undefined> {
     const parsed = parseMigrationFileName(fileName.split(/[\\/]/).pop() ?? fileName);
-    if (!parsed || !this.target.exists()) return undefined;
-    const h = this.target.readHistory().find((x) => x.version === parsed.version && x.success);
+    if (!parsed || !(await this.target.exists())) return undefined;
+    const h = (await this.target.readHistory()).find((x) => x.version === parsed.version && x.success);
     return h ? { version: h.version, fileName: h.fileName, appliedAt: h.appliedAt, checksum: h.checksum, upChecksum: h.upChecksum, source: h.source } : undefined;
   }
 
@@ -214,18 +251,18 @@ export class Migrator {
     if (!store) throw new MigrationError(`Snapshots are disabled for ${this.database}.`, { code: 'RB-MIGRATE-SNAPSHOT', guidance: 'RB-MIGRATE-001' });
     const snap = store.find(id);
     return this.core.withLock('restore', async (lock) => {
-      const safety = this.target.exists() ? store.take(this.target, currentVersion(this.target.readHistory()), 'restore') : undefined;
-      const row = this.target.readLock();
+      const safety = (await this.target.exists()) ? await store.take(this.target, currentVersion(await this.target.readHistory()), 'restore') : undefined;
+      const row = await this.target.readLock();
       await this.target.restoreFrom(snap.file, row && row.id === lock.owner.id ? row : undefined);
-      const problems = this.target.integrityCheck();
+      const problems = await this.target.integrityCheck();
       if (problems.length > 0) throw new RecoveryError(`The restored database fails integrity_check: ${problems.slice(0, 3).join('; ')}`);
-      return { restored: snap, safety, current: currentVersion(this.target.readHistory()) };
+      return { restored: snap, safety, current: currentVersion(await this.target.readHistory()) };
     });
   }
 
   /** Breaks the lock when its owner is dead or its heartbeat expired; a live lock only with `force`. */
-  unlock(options: { force?: boolean } = {}): UnlockReport {
-    const row = this.target.readLock();
+  async unlock(options: { force?: boolean } = {}): Promise<UnlockReport> {
+    const row = await this.target.readLock();
     if (!row) return { message: `${this.database} is not locked.` };
     const stale = staleness(row, this.clock.now(), this.identity.host, this.alive);
     if (!stale && !options.force) {
@@ -235,7 +272,7 @@ export class Migrator {
       );
     }
     const reason = stale ?? 'forced';
-    if (!this.target.breakLock(row)) return { message: 'The lock changed meanwhile; nothing was broken. Try again.' };
+    if (!(await this.target.breakLock(row))) return { message: 'The lock changed meanwhile; nothing was broken. Try again.' };
     this.core.progress.fire({ kind: 'lock-broken', holder: row, reason });
     return { broken: row, reason, message: `Broke the lock of ${describeIdentity(row)} (${reason === 'dead-owner' ? 'its process is gone' : reason === 'expired' ? 'its heartbeat expired' : 'forced'}).` };
   }

@@ -1,10 +1,11 @@
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../engine/clock';
 import { EventEmitter } from '../../engine/event';
-import { computeStatus, tokenize, type AppliedMigration } from '../../engine/migrations';
+import { computeStatus, tokenize, type AppliedMigration, type JournalEntry, type MigrationDefinition, type MigrationStatus } from '../../engine/migrations';
 import { loadMigrations, type LoadedMigrations } from './files';
 import { currentIdentity, describeIdentity, isProcessAlive, randomId, type ProcessIdentity } from './identity';
 import { MigrationLock, lockOwnerId } from './lock';
 import type { MigrationProgress, MigratorOptions } from './reports';
+import { runAwaiting, type Steps } from './steps';
 import type { MigrationTarget } from './target';
 
 /**
@@ -41,9 +42,14 @@ export class MigratorCore {
   }
 
   state() {
+    return runAwaiting(this.stateSteps());
+  }
+
+  /** The files, history, journal and status, as Steps (see steps.ts). */
+  *stateSteps(): Steps<{ loaded: LoadedMigrations; files: MigrationDefinition[]; history: AppliedMigration[]; journal: JournalEntry[]; status: MigrationStatus[] }> {
     const loaded = this.load();
-    const history = this.target.readHistory();
-    const journal = this.target.readJournal();
+    const history = (yield this.target.readHistory()) as AppliedMigration[];
+    const journal = (yield this.target.readJournal()) as JournalEntry[];
     const status = computeStatus(loaded.definitions, history, journal);
     return { loaded, files: loaded.definitions, history, journal, status };
   }
@@ -74,14 +80,14 @@ export class MigratorCore {
       result = await fn(lock);
     } catch (err) {
       try {
-        lock.release();
+        await lock.release();
       } catch {
         // A database still busy after a failure must not replace that failure: the lock row stays,
         // its heartbeat has stopped, and it expires (or its owner's exit makes it stale).
       }
       throw err;
     }
-    lock.release();
+    await lock.release();
     return result;
   }
 }

@@ -24,18 +24,18 @@ import type { RecoveryReport } from './reports';
 export async function recover(core: MigratorCore, options: { breakStale?: boolean } = {}): Promise<RecoveryReport> {
   return core.withLock(
     'recover',
-    (lock) => {
+    async (lock) => {
       const runId = randomId();
       const report: RecoveryReport = {
         ok: false,
         brokenLocks: lock.broken.map((b) => ({ holder: b.holder, reason: b.reason })),
-        interruptedRuns: core.target.markInterruptedRuns(runId, core.clock.now()),
+        interruptedRuns: await core.target.markInterruptedRuns(runId, core.clock.now()),
         reverted: [],
         clearedFailures: [],
         checks: { integrity: [], foreignKeys: [], schemaHash: '' },
         problems: [],
       };
-      core.target.startRun({
+      await core.target.startRun({
         runId,
         command: 'migrate recover',
         owner: core.appliedBy(),
@@ -47,24 +47,24 @@ export async function recover(core: MigratorCore, options: { breakStale?: boolea
         detail: null,
       });
       try {
-        const partial = partialEntries(core.target.readJournal()).sort((a, b) => b.id - a.id);
+        const partial = partialEntries(await core.target.readJournal()).sort((a, b) => b.id - a.id);
         if (partial.length > 0 && core.options.snapshots) {
-          report.snapshot = core.options.snapshots.take(core.target, currentVersion(core.target.readHistory()), 'recover');
+          report.snapshot = await core.options.snapshots.take(core.target, currentVersion(await core.target.readHistory()), 'recover');
           core.progress.fire({ kind: 'snapshot', snapshot: report.snapshot });
         }
         for (const entry of partial) {
-          lock.heartbeatIfDue();
-          report.reverted.push(recoverEntry(core, runId, entry));
+          await lock.heartbeatIfDue();
+          report.reverted.push(await recoverEntry(core, runId, entry));
           core.progress.fire({ kind: 'note', message: report.reverted[report.reverted.length - 1].action });
         }
-        report.clearedFailures = core.target.clearFailures();
-        verify(core, report);
+        report.clearedFailures = await core.target.clearFailures();
+        await verify(core, report);
         report.ok = report.problems.length === 0;
-        core.target.finishRun(runId, report.ok ? 'succeeded' : 'failed', report.problems.join('; ') || null, core.clock.now());
+        await core.target.finishRun(runId, report.ok ? 'succeeded' : 'failed', report.problems.join('; ') || null, core.clock.now());
         return report;
       } catch (err) {
         try {
-          core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
+          await core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
         } catch {
           // best effort
         }
@@ -75,10 +75,10 @@ export async function recover(core: MigratorCore, options: { breakStale?: boolea
   );
 }
 
-function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): RecoveryReport['reverted'][number] {
+async function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): Promise<RecoveryReport['reverted'][number]> {
   const statements = recordedStatements(entry.sql);
   const objects = entry.schemaObjectsBefore ? (JSON.parse(entry.schemaObjectsBefore) as SchemaObject[]) : null;
-  const live = core.target.schemaHash();
+  const live = await core.target.schemaHash();
   let actual: number | undefined = entry.statementsDone;
   if (objects) {
     actual = undefined;
@@ -89,7 +89,7 @@ function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): R
       tried.add(j);
       let hash: string;
       try {
-        hash = core.target.replayHash(objects, statements.slice(0, j));
+        hash = await core.target.replayHash(objects, statements.slice(0, j));
       } catch {
         continue;
       }
@@ -132,7 +132,7 @@ function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): R
         { context: { component: 'migrations', runId: entry.runId } },
       );
     }
-    core.target.repairPartial({
+    await core.target.repairPartial({
       runId,
       entryId: entry.id,
       version: entry.version,
@@ -151,8 +151,8 @@ function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): R
   }
   // A half-done rollback is completed: the migration was being removed.
   const remaining = statements.slice(actual).filter((s) => nonTransactionalReason(describeStatement(tokens(s))) === undefined);
-  const h = core.target.readHistory().find((x) => x.version === entry.version);
-  core.target.repairPartial({
+  const h = (await core.target.readHistory()).find((x) => x.version === entry.version);
+  await core.target.repairPartial({
     runId,
     entryId: entry.id,
     version: entry.version,
@@ -170,16 +170,16 @@ function recoverEntry(core: MigratorCore, runId: string, entry: JournalEntry): R
   };
 }
 
-function verify(core: MigratorCore, report: RecoveryReport): void {
+async function verify(core: MigratorCore, report: RecoveryReport): Promise<void> {
   const t = core.target;
-  report.checks.integrity = t.integrityCheck();
+  report.checks.integrity = await t.integrityCheck();
   if (report.checks.integrity.length > 0) report.problems.push(`integrity_check: ${report.checks.integrity.slice(0, 5).join('; ')}`);
-  report.checks.foreignKeys = t.foreignKeyCheck();
+  report.checks.foreignKeys = await t.foreignKeyCheck();
   if (report.checks.foreignKeys.length > 0) report.problems.push(`foreign_key_check: ${report.checks.foreignKeys.length} row(s) reference missing parents`);
-  const live = t.schemaHash();
+  const live = await t.schemaHash();
   report.checks.schemaHash = live;
-  const applied = appliedInOrder(t.readHistory());
-  const empty = t.replayHash(null, []);
+  const applied = appliedInOrder(await t.readHistory());
+  const empty = await t.replayHash(null, []);
   if (applied.length === 0) {
     report.checks.recordedHash = undefined;
     return;
@@ -192,7 +192,7 @@ function verify(core: MigratorCore, report: RecoveryReport): void {
     return;
   }
   try {
-    report.checks.replayHash = t.replayHash(
+    report.checks.replayHash = await t.replayHash(
       null,
       applied.flatMap((h) => recordedStatements(h.upSql)),
     );

@@ -4,7 +4,7 @@ import type { RetryPolicy } from '../../engine/resilience/retry';
 import type { ProcessIdentity } from './identity';
 import type { LockOptions } from './lock';
 import type { SnapshotInfo, SnapshotStore } from './snapshots';
-import type { ForeignKeyViolation, LockRow, MigrationTarget } from './target';
+import type { ForeignKeyViolation, LockRow, LockSession, MigrationTarget } from './target';
 
 export interface MigratorOptions {
   target: MigrationTarget;
@@ -52,7 +52,7 @@ export interface StatusReport {
   /** Highest applied version (0 when none). */
   current: number;
   entries: MigrationStatus[];
-  lock?: LockRow & { stale?: 'dead-owner' | 'expired' };
+  lock?: LockRow & { stale?: 'dead-owner' | 'expired'; session?: LockSession };
   /** Runs recorded as running whose runner holds no lock: interrupted (recover marks them). */
   interruptedRuns: RunRecord[];
   /** `.sql` files whose name is not NNNN_name.sql. */

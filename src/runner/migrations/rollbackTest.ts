@@ -11,9 +11,9 @@ import type { RollbackTestReport, RollbackTestResult } from './reports';
  * pending migration in order, or (none pending) the latest applied one with its recorded SQL.
  */
 export async function testRollback(core: MigratorCore, options: { versions?: readonly number[] } = {}): Promise<RollbackTestReport> {
-  const { files, history, status } = core.state();
+  const { files, history, status } = await core.state();
   const scratchFile = join(core.options.scratchDir ?? tmpdir(), `rebound-test-rollback-${randomId()}.db`);
-  const scratch = core.target.cloneTo(scratchFile);
+  const scratch = await core.target.cloneTo(scratchFile);
   const results: RollbackTestResult[] = [];
   const runId = `test-rollback-${randomId()}`;
   const now = () => core.clock.now();
@@ -24,7 +24,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
       for (const f of pending) {
         const r: RollbackTestResult = { version: f.version, name: f.name, ok: false, hashes: {} };
         results.push(r);
-        const before = scratch.schemaHash();
+        const before = await scratch.schemaHash();
         r.hashes.before = before;
         const history = {
           version: f.version,
@@ -38,7 +38,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
           noTransaction: f.noTransaction,
           appliedBy: core.appliedBy(),
         };
-        const up = scratch.apply({ runId, version: f.version, direction: 'up', statements: f.up, noTransaction: f.noTransaction, history, now });
+        const up = await scratch.apply({ runId, version: f.version, direction: 'up', statements: f.up, noTransaction: f.noTransaction, history, now });
         if (!up.ok) {
           r.problem = `up failed: ${(up.error as Error)?.message ?? String(up.error)}`;
           break;
@@ -48,7 +48,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
           r.problem = 'no down section: it cannot be rolled back';
           continue;
         }
-        const down = scratch.apply({ runId, version: f.version, direction: 'down', statements: f.down, noTransaction: f.noTransaction, now });
+        const down = await scratch.apply({ runId, version: f.version, direction: 'down', statements: f.down, noTransaction: f.noTransaction, now });
         if (!down.ok) {
           r.problem = `down failed: ${(down.error as Error)?.message ?? String(down.error)}`;
           if (down.committed) break;
@@ -59,7 +59,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
           r.problem = 'after down the schema differs from the one before up: the down section does not undo the up section exactly';
           break;
         }
-        const again = scratch.apply({ runId, version: f.version, direction: 'up', statements: f.up, noTransaction: f.noTransaction, history, now });
+        const again = await scratch.apply({ runId, version: f.version, direction: 'up', statements: f.up, noTransaction: f.noTransaction, history, now });
         if (!again.ok) {
           r.problem = `second up failed: ${(again.error as Error)?.message ?? String(again.error)}`;
           break;
@@ -81,7 +81,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
       r.problem = 'no down section: it cannot be rolled back';
       return { ok: false, mode: 'latest-applied', results };
     }
-    const down = scratch.apply({
+    const down = await scratch.apply({
       runId,
       version: last.version,
       direction: 'down',
@@ -95,7 +95,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
       r.problem = 'after down the schema differs from the one recorded before the migration was applied';
     } else {
       r.hashes.afterDown = down.schemaAfter;
-      const again = scratch.apply({
+      const again = await scratch.apply({
         runId,
         version: last.version,
         direction: 'up',
@@ -113,7 +113,7 @@ export async function testRollback(core: MigratorCore, options: { versions?: rea
     }
     return { ok: r.ok, mode: 'latest-applied', results };
   } finally {
-    scratch.close();
+    await scratch.close();
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(scratchFile + suffix, { force: true });
   }
 }

@@ -25,7 +25,7 @@ function throwBlockers(core: MigratorCore, plan: MigrationPlan, command: string,
   });
 }
 
-export async function runMigrations(core: MigratorCore, command: string, makePlan: () => MigrationPlan, verify = true): Promise<RunReport> {
+export async function runMigrations(core: MigratorCore, command: string, makePlan: () => Promise<MigrationPlan>, verify = true): Promise<RunReport> {
   core.pinned = loadMigrations(core.options.migrationsDir);
   try {
     return await runPinned(core, command, makePlan, verify);
@@ -34,10 +34,10 @@ export async function runMigrations(core: MigratorCore, command: string, makePla
   }
 }
 
-async function runPinned(core: MigratorCore, command: string, makePlan: () => MigrationPlan, verify: boolean): Promise<RunReport> {
+async function runPinned(core: MigratorCore, command: string, makePlan: () => Promise<MigrationPlan>, verify: boolean): Promise<RunReport> {
   const started = core.clock.now();
   // Refuse early, before waiting for a lock, when the plan is blocked.
-  const preview = makePlan();
+  const preview = await makePlan();
   throwBlockers(core, preview, command, false);
   const empty = (plan: MigrationPlan, broken: RunReport['brokenLocks'] = []): RunReport => ({
     command,
@@ -54,11 +54,11 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Mi
   return core.withLock(command, async (lock) => {
     const brokenLocks = lock.broken.map((b) => ({ holder: b.holder, reason: b.reason }));
     // Someone else may have migrated while we waited: plan again under the lock.
-    const plan = makePlan();
+    const plan = await makePlan();
     throwBlockers(core, plan, command, true);
     if (plan.steps.length === 0) return empty(plan, brokenLocks);
     const runId = randomId();
-    core.target.startRun({
+    await core.target.startRun({
       runId,
       command: `migrate ${command}`,
       owner: core.appliedBy(),
@@ -84,12 +84,12 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Mi
     };
     try {
       if (core.options.snapshots) {
-        report.snapshot = core.options.snapshots.take(core.target, plan.from, command);
+        report.snapshot = await core.options.snapshots.take(core.target, plan.from, command);
         core.progress.fire({ kind: 'snapshot', snapshot: report.snapshot });
       }
       const files = new Map(core.load().definitions.map((f) => [f.version, f]));
-      const history = new Map(core.target.readHistory().map((h) => [h.version, h]));
-      let schema = core.target.schemaHash();
+      const history = new Map((await core.target.readHistory()).map((h) => [h.version, h]));
+      let schema = await core.target.schemaHash();
       const group = core.options.groupCommit === false ? { maxMigrations: 1, maxMs: 0 } : { maxMigrations: 1000, maxMs: 500, ...core.options.groupCommit };
       const total = plan.steps.length;
       let i = 0;
@@ -101,7 +101,7 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Mi
             context: { component: 'migrations', runId },
           });
         }
-        lock.heartbeatIfDue();
+        await lock.heartbeatIfDue();
         // Consecutive transactional steps go together; a no-transaction step runs alone.
         let j = i + 1;
         if (!step.noTransaction) while (j < total && j - i < group.maxMigrations && !plan.steps[j].noTransaction) j++;
@@ -110,8 +110,8 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Mi
         announced = Math.max(announced, j);
         const requests = batch.map((st) => request(core, runId, st, files.get(st.version), history.get(st.version), verify));
         requests[0].schemaBefore = schema;
-        const result = await applyWithBusyRetry(core, batch[0], () =>
-          step.noTransaction ? single(core.target.apply(requests[0])) : core.target.applyGroup(requests, { maxMs: group.maxMs }),
+        const result = await applyWithBusyRetry(core, batch[0], async () =>
+          step.noTransaction ? single(await core.target.apply(requests[0])) : core.target.applyGroup(requests, { maxMs: group.maxMs }),
         );
         for (const ok of result.applied) {
           const st = plan.steps[i];
@@ -127,13 +127,13 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Mi
           throw err;
         }
       }
-      report.to = currentVersion(core.target.readHistory());
+      report.to = currentVersion(await core.target.readHistory());
       report.durationMs = core.clock.now() - started;
-      core.target.finishRun(runId, 'succeeded', `${report.steps.length} migration(s) ${plan.direction}`, core.clock.now());
+      await core.target.finishRun(runId, 'succeeded', `${report.steps.length} migration(s) ${plan.direction}`, core.clock.now());
       return report;
     } catch (err) {
       try {
-        core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
+        await core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
       } catch {
         // The run row stays 'running'; recover reports it as interrupted.
       }
@@ -191,15 +191,15 @@ function request(core: MigratorCore, runId: string, step: PlanStep, file: Migrat
 }
 
 /** SQLITE_BUSY is retried, through the busy retry policy, only while nothing of the migration was committed. */
-async function applyWithBusyRetry(core: MigratorCore, step: PlanStep, attempt: () => GroupOutcome): Promise<GroupOutcome> {
+async function applyWithBusyRetry(core: MigratorCore, step: PlanStep, attempt: () => Promise<GroupOutcome>): Promise<GroupOutcome> {
   let last: GroupOutcome | undefined;
   const policy = busyPolicy(core);
   const sub = policy.onRetry((e) =>
     core.progress.fire({ kind: 'step-retry', step, attempt: e.attempt, delayMs: e.delayMs, error: (e.error as Error)?.message ?? String(e.error) }),
   );
   try {
-    return await policy.execute(() => {
-      last = attempt();
+    return await policy.execute(async () => {
+      last = await attempt();
       const f = last.failure;
       if (last.applied.length === 0 && f && f.index === 0 && f.outcome.busy && !f.outcome.committed) {
         throw new BusyRetry(`Database busy: ${(f.outcome.error as Error)?.message ?? String(f.outcome.error)}`, { code: 'RB-LOCK-SQLITE-BUSY', guidance: 'RB-LOCK-001', context: { component: 'migrations' } });

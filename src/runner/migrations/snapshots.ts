@@ -40,13 +40,13 @@ export class SnapshotStore {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  take(target: Pick<MigrationSnapshots, 'snapshotTo'>, version: number, reason: string): SnapshotInfo {
+  async take(target: Pick<MigrationSnapshots, 'snapshotTo'>, version: number, reason: string): Promise<SnapshotInfo> {
     mkdirSync(this.dir, { recursive: true });
     const createdAt = this.clock.now();
     const id = `${stamp(createdAt)}-v${version}-${reason.replace(/[^a-z-]/g, '')}-${randomId(2)}`;
     const file = join(this.dir, `${id}.db`);
     const tmp = `${file}.tmp`;
-    target.snapshotTo(tmp);
+    await target.snapshotTo(tmp);
     renameSync(tmp, file);
     this.prune();
     return { id, file, createdAt, version, reason, sizeBytes: statSync(file).size };

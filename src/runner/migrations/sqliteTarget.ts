@@ -54,6 +54,11 @@ export class SqliteTarget extends ComposedTarget {
     this.snapshots = snapshots;
   }
 
+  /** A copy without the lock row, as a SQLite target (synchronous like this one). */
+  override cloneTo(file: string): SqliteTarget {
+    return this.snapshots.cloneTo(file);
+  }
+
   /** The open connection (opened, and the file created, on first use). */
   get db() {
     return this.conn.db;

@@ -1,5 +1,11 @@
 import type { AppliedMigration, JournalEntry, RunRecord, SchemaObject } from '../../engine/migrations';
 
+/** A value, or a promise of it: SQLite answers at once, PostgreSQL (pg) asynchronously. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The synchronous form of a role: every method's result without the promise (SQLite's roles). */
+export type Sync<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> : T[K] };
+
 /** Who holds (or wants) the migration lock. */
 export interface LockOwner {
   /** A random id per runner instance: the lock is released only by the id that took it. */
@@ -19,7 +25,22 @@ export interface LockRow extends LockOwner {
   expiryMs: number;
 }
 
-export type LockAttempt = { acquired: true; broken?: LockRow } | { acquired: false; holder: LockRow };
+/**
+ * A lock attempt: taken (maybe after breaking a holder's row: `brokenReason` when the engine itself
+ * proved the holder gone, as PostgreSQL does by releasing a dead session's advisory lock), or not.
+ */
+export type LockAttempt = { acquired: true; broken?: LockRow; brokenReason?: 'dead-owner' | 'expired' } | { acquired: false; holder: LockRow };
+
+/** The database session holding the lock, as the engine sees it (PostgreSQL: pg_stat_activity). */
+export interface LockSession {
+  /** The server process (backend) id. */
+  backendPid: number;
+  user: string | null;
+  clientAddr: string | null;
+  applicationName: string | null;
+  backendStart: number | null;
+  state: string | null;
+}
 
 /** One migration (or its rollback, or a recovery step) for the target to run. */
 export interface ApplyRequest {
@@ -96,7 +117,7 @@ export interface TargetEngine {
   /** Where it is (a file path, a connection string without secrets), for messages. */
   readonly location: string;
   /** Whether the database exists yet (read-only commands do not create it). */
-  exists(): boolean;
+  exists(): Awaitable<boolean>;
   /** True when the error means the database is busy (locked by another connection). */
   isBusy(error: unknown): boolean;
 }
@@ -107,73 +128,78 @@ export interface TargetEngine {
  */
 export interface MigrationLedger {
   /** Creates the history, journal, run and lock tables if needed. */
-  ensureMetadata(): void;
-  readHistory(): AppliedMigration[];
-  readJournal(): JournalEntry[];
-  readRuns(): RunRecord[];
-  startRun(run: RunRecord): void;
-  finishRun(runId: string, state: RunRecord['state'], detail: string | null, now: number): void;
+  ensureMetadata(): Awaitable<void>;
+  readHistory(): Awaitable<AppliedMigration[]>;
+  readJournal(): Awaitable<JournalEntry[]>;
+  readRuns(): Awaitable<RunRecord[]>;
+  startRun(run: RunRecord): Awaitable<void>;
+  finishRun(runId: string, state: RunRecord['state'], detail: string | null, now: number): Awaitable<void>;
   /** Marks runs still `running` (other than `exceptRunId`) as interrupted; returns them. */
-  markInterruptedRuns(exceptRunId: string, now: number): RunRecord[];
+  markInterruptedRuns(exceptRunId: string, now: number): Awaitable<RunRecord[]>;
   /** Updates a history row's checksums and source (repair of an accepted cosmetic change). */
-  acceptChange(version: number, change: { checksum: string; upChecksum: string; source: string; downSql: string | null; fileName: string }): void;
+  acceptChange(version: number, change: { checksum: string; upChecksum: string; source: string; downSql: string | null; fileName: string }): Awaitable<void>;
   /** Deletes recorded failures (success = 0) from history; returns their versions. */
-  clearFailures(versions?: readonly number[]): number[];
+  clearFailures(versions?: readonly number[]): Awaitable<number[]>;
 }
 
 /** The migration lock: one row, taken, refreshed, released and broken atomically. */
 export interface MigrationLockTable {
-  readLock(): LockRow | undefined;
+  readLock(): Awaitable<LockRow | undefined>;
   /** Takes the lock if free, or if `mayBreak(holder)` says the holder's lock may be broken. Atomic. */
-  tryAcquireLock(owner: LockOwner, now: number, expiryMs: number, mayBreak: (holder: LockRow) => boolean): LockAttempt;
+  tryAcquireLock(owner: LockOwner, now: number, expiryMs: number, mayBreak: (holder: LockRow) => boolean): Awaitable<LockAttempt>;
   /** Refreshes the heartbeat; false when the lock is no longer held by `ownerId`. */
-  heartbeat(ownerId: string, now: number): boolean;
-  releaseLock(ownerId: string): void;
+  heartbeat(ownerId: string, now: number): Awaitable<boolean>;
+  releaseLock(ownerId: string): Awaitable<void>;
   /** Deletes the lock row if it is still the one given (same owner id); true when deleted. */
-  breakLock(holder: LockRow): boolean;
+  breakLock(holder: LockRow): Awaitable<boolean>;
+  /**
+   * The session holding the lock, for engines that hold it in a session (PostgreSQL's advisory
+   * lock): null when no session holds it (its row is left over from a runner that is gone).
+   */
+  lockHolderSession?(): Awaitable<LockSession | null>;
 }
 
 /** The user's schema (without Rebound's own tables): its objects and hashes. */
 export interface MigrationSchema {
-  schemaObjects(): SchemaObject[];
+  schemaObjects(): Awaitable<SchemaObject[]>;
   /** Hash of the schema without Rebound's own tables. */
-  schemaHash(): string;
+  schemaHash(): Awaitable<string>;
   /**
    * Hash of the schema obtained on a scratch database of the same engine by creating `objects`
    * (none for an empty database) and running `statements`.
    */
-  replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string;
+  replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): Awaitable<string>;
 }
 
 /** The engine's own consistency checks. */
 export interface MigrationChecks {
   /** Problems reported by the engine's integrity check (empty when fine). */
-  integrityCheck(): string[];
-  foreignKeyCheck(): ForeignKeyViolation[];
+  integrityCheck(): Awaitable<string[]>;
+  foreignKeyCheck(): Awaitable<ForeignKeyViolation[]>;
 }
 
 /** Runs migrations, with journal and history, in the engine's transactions. */
 export interface MigrationExecutor {
   /** Runs one migration up or down with journal and history; never throws (see ApplyOutcome). */
-  apply(request: ApplyRequest): ApplyOutcome;
+  apply(request: ApplyRequest): Awaitable<ApplyOutcome>;
   /**
    * Runs transactional migrations in one transaction, each atomic on its own (a savepoint): the
    * ones before a failure are committed, the failing one is not. Stops adding migrations after
    * `maxMs` (the first always runs). Never throws.
    */
-  applyGroup(requests: readonly ApplyRequest[], options?: { maxMs?: number }): GroupOutcome;
+  applyGroup(requests: readonly ApplyRequest[], options?: { maxMs?: number }): Awaitable<GroupOutcome>;
   /** Runs recovery statements for a partial migration atomically (see RepairRequest); throws on failure. */
-  repairPartial(request: RepairRequest): void;
+  repairPartial(request: RepairRequest): Awaitable<void>;
 }
 
 /** Copies of the database: snapshots, restoring one, and a scratch clone. */
 export interface MigrationSnapshots {
   /** Writes a consistent copy of the database to `file` (its lock row, if any, is replaced on restore). */
-  snapshotTo(file: string): void;
+  snapshotTo(file: string): Awaitable<void>;
   /** Replaces the database's content with the copy in `file`, keeping `lock` as the lock row. */
   restoreFrom(file: string, lock: LockRow | undefined): Promise<void>;
   /** A copy of the database in `file` without the lock row, opened as a target (for test-rollback). */
-  cloneTo(file: string): MigrationTarget;
+  cloneTo(file: string): Awaitable<MigrationTarget>;
 }
 
 /**
@@ -184,8 +210,12 @@ export interface MigrationSnapshots {
  * a class per role): the ledger, the lock table, the schema, the checks, the executor and
  * snapshots; ComposedTarget (composedTarget.ts) puts roles together. The lock (MigrationLock)
  * needs only the lock table and the ledger's ensureMetadata; SnapshotStore needs only snapshotTo.
+ *
+ * Every method may answer at once (SQLite: better-sqlite3 is synchronous) or with a promise
+ * (PostgreSQL: pg is asynchronous): the runner awaits each answer. `Sync<MigrationTarget>` is the
+ * synchronous form SQLite's roles implement.
  */
 export interface MigrationTarget
   extends TargetEngine, MigrationLedger, MigrationLockTable, MigrationSchema, MigrationChecks, MigrationExecutor, MigrationSnapshots {
-  close(): void;
+  close(): Awaitable<void>;
 }

@@ -34,7 +34,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     } finally {
       sub.dispose();
       migrator.dispose();
-      target.close();
+      await target.close();
     }
   } catch (err) {
     outcome = { type: 'failed', error: serializeError(err) };

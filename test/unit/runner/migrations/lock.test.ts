@@ -80,13 +80,13 @@ describe('migrations: lock (fake clock)', () => {
     await lock.acquire();
     const t0 = target.readLock()!.heartbeatAt;
     fake.tick(500);
-    lock.heartbeatIfDue();
+    await lock.heartbeatIfDue();
     assert.equal(target.readLock()!.heartbeatAt, t0, 'not due yet');
     fake.tick(600);
-    lock.heartbeatIfDue();
+    await lock.heartbeatIfDue();
     assert.equal(target.readLock()!.heartbeatAt, t0 + 1100);
     target.breakLock(target.readLock()!);
     fake.tick(1000);
-    assert.throws(() => lock.heartbeatIfDue(), (e: Error) => isLockError(e) && /broken by someone else/.test(e.message));
+    await assert.rejects(lock.heartbeatIfDue(), (e: Error) => isLockError(e) && /broken by someone else/.test(e.message));
   });
 });

@@ -29,7 +29,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
 
   it('status: pending on a database that does not exist yet, without creating it', () => {
     const { migrator } = sb.open();
-    const s = migrator.status();
+    const s = migrator.statusNow();
     assert.equal(s.exists, false);
     assert.deepEqual(s.entries.map((e) => e.state), ['pending', 'pending', 'pending']);
     assert.equal(existsSync(sb.db), false);
@@ -46,7 +46,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     assert.deepEqual(tables(sb.raw()), ['posts', 'tags', 'users']);
     assert.deepEqual(events.filter((e) => e.kind === 'step-done').map((e) => (e as { step: { version: number } }).step.version), [1, 2, 3]);
     assert.equal(target.readLock(), undefined);
-    const s = migrator.status();
+    const s = migrator.statusNow();
     assert.deepEqual(s.entries.map((e) => e.state), ['applied', 'applied', 'applied']);
     assert.equal(s.drift, false);
     assert.equal((await migrator.up()).steps.length, 0);
@@ -66,7 +66,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     const { migrator } = sb.open();
     await assert.rejects(migrator.up(), (e: Error) => isMigrationError(e) && /Migration 3 \(0003_tags.sql\) failed at statement 2 of 2/.test(e.message) && /Nothing of it was committed/.test(e.message));
     assert.deepEqual(tables(sb.raw()), ['posts', 'users']);
-    const s = migrator.status();
+    const s = migrator.statusNow();
     assert.deepEqual(s.entries.map((e) => e.state), ['applied', 'applied', 'failed']);
   });
 
@@ -94,7 +94,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     const { migrator } = sb.open();
     await migrator.up();
     await assert.rejects(migrator.down(), (e: Error) => isRollbackError(e) && /does not match the one recorded/.test(e.message));
-    assert.deepEqual(migrator.status().entries.map((e) => e.state), ['applied', 'applied', 'applied']);
+    assert.deepEqual(migrator.statusNow().entries.map((e) => e.state), ['applied', 'applied', 'applied']);
     assert.equal((sb.raw().prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tags_id'").get() as { n: number }).n, 1);
     const r = await migrator.down({ verify: false });
     assert.deepEqual(r.steps.map((s) => s.version), [3]);
@@ -110,7 +110,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
 
   it('plan: a dry run that writes nothing', () => {
     const { migrator } = sb.open();
-    const p = migrator.plan({ command: 'up', options: { steps: 2 } });
+    const p = migrator.planNow({ command: 'up', options: { steps: 2 } });
     assert.deepEqual(p.steps.map((s) => s.version), [1, 2]);
     assert.equal(existsSync(sb.db), false);
   });
@@ -118,10 +118,10 @@ describe('migrations: migrator commands (real SQLite files)', () => {
   it('validate and repair: a cosmetic change is accepted only when asked, a real one never', async () => {
     const { migrator } = sb.open();
     await migrator.up();
-    assert.equal(migrator.validate().ok, true);
+    assert.equal((await migrator.validate()).ok, true);
     sb.write('0001_users.sql', '-- reformatted\n' + USERS.replace('CREATE TABLE users', 'create table users'));
     sb.write('0002_posts.sql', POSTS.replace('email TEXT', 'email BLOB'));
-    const v = migrator.validate();
+    const v = await migrator.validate();
     assert.equal(v.ok, false);
     assert.deepEqual(v.findings.map((f) => `${f.code}:${f.version}`), ['cosmetic:1', 'checksum:2']);
     const dry = await migrator.repair();
@@ -132,17 +132,17 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     assert.match(refused.refused[0].reason, /not cosmetic/);
     const ok = await migrator.repair({ accept: 'all' });
     assert.deepEqual(ok.accepted, [1]);
-    assert.deepEqual(migrator.status().entries.map((e) => e.state), ['applied', 'modified', 'applied']);
+    assert.deepEqual(migrator.statusNow().entries.map((e) => e.state), ['applied', 'modified', 'applied']);
   });
 
   it('repair --clear-failed makes a failed migration pending again', async () => {
     sb.write('0003_tags.sql', migration(['SELECT * FROM nowhere']));
     const { migrator } = sb.open();
     await assert.rejects(migrator.up());
-    assert.equal(migrator.status().entries[2].state, 'failed');
+    assert.equal(migrator.statusNow().entries[2].state, 'failed');
     const r = await migrator.repair({ clearFailed: true });
     assert.deepEqual(r.clearedFailures, [3]);
-    assert.equal(migrator.status().entries[2].state, 'pending');
+    assert.equal(migrator.statusNow().entries[2].state, 'pending');
   });
 
   it('test-rollback: up, down, up on a scratch copy; finds a down that does not undo; leaves the database alone', async () => {
@@ -172,7 +172,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     );
     const { migrator } = sb.open();
     await assert.rejects(migrator.up(), (e: Error) => /6 statement\(s\) stayed committed/.test(e.message) && /rebound migrate recover/.test(e.message));
-    const before = migrator.status();
+    const before = migrator.statusNow();
     assert.equal(before.entries[3].state, 'partial');
     await assert.rejects(migrator.up(), (e: Error) => /partially applied/.test(e.message));
     const r = await migrator.recover();
@@ -183,7 +183,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     assert.deepEqual(r.checks.integrity, []);
     assert.equal(r.checks.schemaHash, r.checks.replayHash);
     assert.deepEqual(tables(sb.raw()), ['posts', 'tags', 'users']);
-    assert.equal(migrator.status().entries[3].state, 'pending');
+    assert.equal(migrator.statusNow().entries[3].state, 'pending');
   });
 
   it('recover: refuses what it cannot undo safely and names the snapshot to restore', async () => {
@@ -198,7 +198,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     await migrator.up({ to: 1 });
     target.tryAcquireLock({ id: 'ghost', pid: 424242, host: hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
     target.startRun({ runId: 'ghost-run', command: 'migrate up', owner: 'x', pid: 424242, host: 'h', startedAt: 1, finishedAt: null, state: 'running', detail: null });
-    assert.equal(migrator.status().lock!.stale, 'dead-owner');
+    assert.equal(migrator.statusNow().lock!.stale, 'dead-owner');
     const r = await migrator.recover();
     assert.equal(r.ok, true);
     assert.equal(r.brokenLocks[0].holder.pid, 424242);
@@ -210,7 +210,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     const { migrator } = sb.open();
     await migrator.up();
     sb.raw().exec('CREATE TABLE sneaky (x)');
-    assert.equal(migrator.status().drift, true);
+    assert.equal(migrator.statusNow().drift, true);
     const r = await migrator.recover();
     assert.equal(r.ok, false);
     assert.match(r.problems.join(' '), /differs from the one recorded/);
@@ -221,8 +221,8 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     target.ensureMetadata();
     target.tryAcquireLock({ id: 'other', pid: process.pid, host: hostname(), user: 'x', command: 'migrate up' }, Date.now(), 600_000, () => false);
     await assert.rejects(migrator.up(), (e: Error) => isLockError(e) && /held by x@/.test(e.message));
-    assert.throws(() => migrator.unlock(), (e: Error) => isLockError(e) && /live runner/.test(e.message));
-    const r = migrator.unlock({ force: true });
+    await assert.rejects(migrator.unlock(), (e: Error) => isLockError(e) && /live runner/.test(e.message));
+    const r = await migrator.unlock({ force: true });
     assert.equal(r.reason, 'forced');
     assert.equal((await migrator.up()).steps.length, 3);
   });
@@ -238,7 +238,7 @@ describe('migrations: migrator commands (real SQLite files)', () => {
     assert.equal(r.current, 1);
     assert.ok(r.safety);
     assert.deepEqual(tables(sb.raw()), ['users']);
-    assert.deepEqual(migrator.status().entries.map((e) => e.state), ['applied', 'pending', 'pending']);
+    assert.deepEqual(migrator.statusNow().entries.map((e) => e.state), ['applied', 'pending', 'pending']);
     await assert.rejects(migrator.restore('nope'), /No snapshot "nope"/);
   });
 
@@ -319,14 +319,14 @@ describe('migrations: migrator commands (real SQLite files)', () => {
       if (e.kind === 'step-done' && e.step.version === 1) controller.abort(new Error('stop'));
     });
     await assert.rejects(migrator.up(), (e: Error) => isCancelledError(e) && /1 of 3 done/.test(e.message));
-    assert.deepEqual(migrator.status().entries.map((e) => e.state), ['applied', 'pending', 'pending']);
+    assert.deepEqual(migrator.statusNow().entries.map((e) => e.state), ['applied', 'pending', 'pending']);
   });
 
   it('gives the editor what it needs: the database of a file and the applied text of a changed file', async () => {
     const { migrator } = sb.open();
     await migrator.up({ to: 1 });
-    assert.equal(migrator.appliedInfo('0002_posts.sql'), undefined);
-    const applied = migrator.appliedInfo(join(sb.dir, '0001_users.sql'))!;
+    assert.equal(await migrator.appliedInfo('0002_posts.sql'), undefined);
+    const applied = (await migrator.appliedInfo(join(sb.dir, '0001_users.sql')))!;
     assert.equal(applied.source, USERS);
     const edited = USERS.replace('name TEXT', 'name BLOB');
     const [finding] = analyzeMigrationFile(edited, '0001_users.sql', applied);
@@ -341,6 +341,6 @@ describe('migrations: migrator commands (real SQLite files)', () => {
   it('refuses two files with one version', () => {
     sb.write('0003_other.sql', TAGS);
     const { migrator } = sb.open();
-    assert.throws(() => migrator.status(), /share a version/);
+    assert.throws(() => migrator.statusNow(), /share a version/);
   });
 });

@@ -66,7 +66,7 @@ describe('migrations: a target is made of roles', () => {
       lock.calls.map((c) => c.split(' ')[0]),
       ['acquire', 'release'],
     );
-    assert.equal(migrator.status().lock, undefined);
+    assert.equal(migrator.statusNow().lock, undefined);
   });
 
   it('a lock held in the replaced role stops a second migrator on the same database', async () => {
