@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { databaseSchema } from '../migrations/configSchema';
 import { configSchema, taskSchema } from './schema';
 
 /**
  * The JSON Schema of .rebound/config.json, generated from `configSchema` (draft-07, the dialect
  * VS Code's jsonValidation handles best). Objects reject unknown keys (additionalProperties:
- * false), every field keeps its description, a task requires exactly one of command and steps,
+ * false), every field keeps its description, a task requires exactly one of command and steps (a
+ * database one of path and url),
  * and `allowComments`/`allowTrailingCommas` (VS Code's own keywords) let the file be JSONC.
  *
  * String enums (retry presets, backoff kinds, problem matcher names…) are given as `examples`:
@@ -21,6 +23,12 @@ export function configJsonSchema(): Record<string, unknown> {
         ctx.jsonSchema.oneOf = [
           { required: ['command'], not: { required: ['steps'] } },
           { required: ['steps'], not: { required: ['command'] } },
+        ];
+      }
+      if (ctx.zodSchema === databaseSchema) {
+        ctx.jsonSchema.oneOf = [
+          { required: ['path'], not: { required: ['url'] } },
+          { required: ['url'], not: { required: ['path'] } },
         ];
       }
     },

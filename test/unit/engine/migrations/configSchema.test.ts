@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { z } from 'zod';
+import { configJsonSchema } from '../../../../src/engine/config/jsonSchema';
 import { databaseSchema, databasesSchema } from '../../../../src/engine/migrations';
 
 describe('migrations: databases config schema', () => {
@@ -31,10 +31,15 @@ describe('migrations: databases config schema', () => {
     assert.equal(databaseSchema.safeParse({ path: 'a.db', lock: { expiryMs: 5 } }).success, false);
   });
 
-  it('converts to JSON Schema for the config file', () => {
-    const json = z.toJSONSchema(databaseSchema) as { properties: Record<string, unknown>; additionalProperties: boolean; required: string[] };
-    assert.ok(json.properties.path);
-    assert.equal(json.additionalProperties, false);
-    assert.deepEqual(json.required, ['path']);
+  it('converts to JSON Schema for the config file: exactly one of path (SQLite) and url (PostgreSQL)', () => {
+    const schema = configJsonSchema() as { properties: { databases: { additionalProperties: { properties: Record<string, unknown>; additionalProperties: boolean; oneOf: unknown } } } };
+    const db = schema.properties.databases.additionalProperties;
+    assert.ok(db.properties.path && db.properties.url);
+    assert.equal(db.additionalProperties, false);
+    assert.deepEqual(db.oneOf, [
+      { required: ['path'], not: { required: ['url'] } },
+      { required: ['url'], not: { required: ['path'] } },
+    ]);
+    assert.equal(databaseSchema.safeParse({ path: 'a.db', url: 'postgres://app@localhost/app' }).success, false);
   });
 });
