@@ -3,27 +3,20 @@ import type { DeadLetter } from '../../engine/resilience';
 import type { DeadLetterRepository } from '../../store/deadLetters';
 import { ViewFailures, failureItem, isFailure, type FailureNode } from '../ui/failure';
 import { SafeMarkdown, ago } from '../ui/markdown';
-import { Disposable } from '../lifecycle';
+import { TreeProvider } from '../ui/treeProvider';
 
 export type DeadLetterNode = DeadLetter | FailureNode;
 
 const PAGE = 200;
 
 /** The Dead Letters view: pending and requeued work first, newest first; retry, discard, resolve. */
-export class DeadLettersTreeProvider extends Disposable implements vscode.TreeDataProvider<DeadLetterNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<DeadLetterNode | undefined>());
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class DeadLettersTreeProvider extends TreeProvider<DeadLetterNode> {
   constructor(
     /** The queue, undefined when there is no database yet; throws when the database cannot be read. */
     private readonly repo: () => DeadLetterRepository | undefined,
     private readonly failures: ViewFailures,
   ) {
     super();
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
   }
 
   getChildren(parent?: DeadLetterNode): DeadLetterNode[] {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Category, IssueRow, IssueStatus, Severity } from '../../shared/protocol';
 import { ViewFailures, failureItem, type FailureNode } from '../ui/failure';
 import { SafeMarkdown, ago } from '../ui/markdown';
-import { Disposable } from '../lifecycle';
+import { TreeProvider } from '../ui/treeProvider';
 
 export const GROUP_BY = ['status', 'component', 'category', 'task'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -73,9 +73,7 @@ const SEVERITY_ICON: Record<Severity, vscode.ThemeIcon> = {
  * each expanding to its latest events. The provider only maps model rows to tree items; the model
  * does the queries, so a large store stays fast (one indexed query per expanded node).
  */
-export class ErrorsTreeProvider extends Disposable implements vscode.TreeDataProvider<ErrorsNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<ErrorsNode | undefined>());
-  readonly onDidChangeTreeData = this.changed.event;
+export class ErrorsTreeProvider extends TreeProvider<ErrorsNode> {
   groupBy: GroupBy = 'status';
 
   constructor(
@@ -84,10 +82,6 @@ export class ErrorsTreeProvider extends Disposable implements vscode.TreeDataPro
     private readonly failures: ViewFailures,
   ) {
     super();
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
   }
 
   setGroupBy(by: GroupBy): void {

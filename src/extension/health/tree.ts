@@ -3,7 +3,7 @@ import type { ComponentHealth, HealthReport, HealthStatus } from '../../engine/h
 import type { StoredBreaker } from '../../store/breakers';
 import { ViewFailures, failureItem, type FailureNode } from '../ui/failure';
 import { SafeMarkdown } from '../ui/markdown';
-import { Disposable } from '../lifecycle';
+import { TreeProvider } from '../ui/treeProvider';
 
 export type HealthNode =
   | { kind: 'store'; store: StoreStatus }
@@ -26,10 +26,7 @@ const ICON: Record<HealthStatus, vscode.ThemeIcon> = {
 };
 
 /** The Health view: each component's status with the reasons, then every circuit breaker. */
-export class HealthTreeProvider extends Disposable implements vscode.TreeDataProvider<HealthNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<HealthNode | undefined>());
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class HealthTreeProvider extends TreeProvider<HealthNode> {
   constructor(
     /** The model, undefined when there is no database yet; throws when the database cannot be read. */
     private readonly model: () => HealthModel | undefined,
@@ -37,10 +34,6 @@ export class HealthTreeProvider extends Disposable implements vscode.TreeDataPro
     private readonly store: () => StoreStatus | undefined = () => undefined,
   ) {
     super();
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
   }
 
   /** Whether an open breaker is counting down to its trial call (the view re-renders every second). */

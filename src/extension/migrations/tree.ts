@@ -5,7 +5,7 @@ import type { MigrationStatus } from '../../engine/migrations';
 import { SafeMarkdown, ago } from '../ui/markdown';
 import { describeHolder } from '../../runner/migrations';
 import type { DatabaseState, MigrationsService } from './service';
-import { Disposable } from '../lifecycle';
+import { TreeProvider } from '../ui/treeProvider';
 
 export type MigrationNode = { kind: 'database'; state: DatabaseState } | { kind: 'migration'; state: DatabaseState; entry: MigrationStatus } | FailureNode;
 
@@ -19,21 +19,13 @@ const ICONS: Record<MigrationStatus['state'], vscode.ThemeIcon> = {
 };
 
 /** The Migrations view: each configured database with its migrations and their state. */
-export class MigrationsTreeProvider extends Disposable implements vscode.TreeDataProvider<MigrationNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<MigrationNode | undefined>());
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class MigrationsTreeProvider extends TreeProvider<MigrationNode> {
   constructor(
     private readonly service: MigrationsService,
     private readonly failures: ViewFailures,
   ) {
     super();
-    this._register(service.onDidChange(() => this.changed.fire(undefined)));
-  }
-
-  /** Re-renders from the cached status (relative times move; nothing is read again). */
-  refresh(): void {
-    this.changed.fire(undefined);
+    this._register(service.onDidChange(() => this.refresh()));
   }
 
   getChildren(node?: MigrationNode): MigrationNode[] {

@@ -5,15 +5,12 @@ import { SafeMarkdown, ago } from '../ui/markdown';
 import { describeLive } from './liveRun';
 import type { TaskCoordinator } from './coordinator';
 import type { TaskRunnerFacade, TaskSummary } from './facade';
-import { Disposable } from '../lifecycle';
+import { TreeProvider } from '../ui/treeProvider';
 
 /** The Tasks view: each configured task with its last result; run, resume, cancel. */
 export type TaskNode = TaskSummary | FailureNode;
 
-export class TasksTreeProvider extends Disposable implements vscode.TreeDataProvider<TaskNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<TaskNode | undefined>());
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class TasksTreeProvider extends TreeProvider<TaskNode> {
   constructor(
     private readonly facade: () => TaskRunnerFacade,
     private readonly coordinator: TaskCoordinator,
@@ -21,10 +18,6 @@ export class TasksTreeProvider extends Disposable implements vscode.TreeDataProv
   ) {
     super();
     this._register(coordinator.onDidChange(() => this.refresh()));
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
   }
 
   getChildren(parent?: TaskNode): TaskNode[] {

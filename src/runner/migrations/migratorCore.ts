@@ -37,6 +37,18 @@ export class MigratorCore {
   /** The files as read at the start of a run: plans before and under the lock use the same ones. */
   pinned: LoadedMigrations | undefined;
 
+  /**
+   * Closes run `runId` as failed with `err`'s message, best effort: when even that fails, the run
+   * row stays 'running' and recover reports it as interrupted.
+   */
+  async failRun(runId: string, err: unknown): Promise<void> {
+    try {
+      await this.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), this.clock.now());
+    } catch {
+      // best effort (see above)
+    }
+  }
+
   appliedBy(): string {
     return describeIdentity(this.identity);
   }

@@ -63,11 +63,7 @@ export async function recover(core: MigratorCore, options: { breakStale?: boolea
         await core.target.finishRun(runId, report.ok ? 'succeeded' : 'failed', report.problems.join('; ') || null, core.clock.now());
         return report;
       } catch (err) {
-        try {
-          await core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
-        } catch {
-          // best effort
-        }
+        await core.failRun(runId, err);
         throw err;
       }
     },

@@ -132,11 +132,7 @@ async function runPinned(core: MigratorCore, command: string, makePlan: () => Pr
       await core.target.finishRun(runId, 'succeeded', `${report.steps.length} migration(s) ${plan.direction}`, core.clock.now());
       return report;
     } catch (err) {
-      try {
-        await core.target.finishRun(runId, 'failed', (err as Error)?.message ?? String(err), core.clock.now());
-      } catch {
-        // The run row stays 'running'; recover reports it as interrupted.
-      }
+      await core.failRun(runId, err);
       throw err;
     }
   });
