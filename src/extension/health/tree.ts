@@ -67,12 +67,12 @@ export class HealthTreeProvider extends TreeProvider<HealthNode> {
     if (n.kind === 'failure') return failureItem(n);
     if (n.kind === 'store') {
       const s = n.store;
-      const item = new vscode.TreeItem('store', vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem('SQLite driver', vscode.TreeItemCollapsibleState.None);
       item.id = 'store';
       item.contextValue = 'rebound.store';
       if ('error' in s) {
         item.iconPath = ICON.failing;
-        item.description = 'no SQLite driver: nothing is stored';
+        item.description = 'none loads: nothing is stored';
         item.tooltip = new SafeMarkdown().bold('No SQLite driver could load').paragraph(s.error).md;
       } else {
         item.iconPath = new vscode.ThemeIcon('database');
