@@ -168,6 +168,39 @@ describe('The editor tells the truth (demo workspace)', function () {
     assert.ok(!settings.includes('rebound.errors.groupBy'), `settings.json was written: ${settings}`);
     assert.equal(await toasts().filter({ hasText: 'Cannot read properties' }).count(), 0, 'no error toast');
   });
+
+  it('6: Cancel Task is not offered with nothing running (no picker of idle tasks); Roll Back refuses a blocked plan before asking to confirm', async () => {
+    // With nothing running, the palette does not offer Cancel Task at all (it lists what runs when something does).
+    const commandCenter = page().locator('.command-center .command-center-center').first();
+    if (await commandCenter.isVisible().catch(() => false)) await commandCenter.click();
+    else await page().keyboard.press('Control+Shift+P');
+    const input = page().locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Rebound: Cancel');
+    await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'Cancel Running Migration' }).first().waitFor({ state: 'visible' }).catch(() => undefined);
+    const labels = await page().locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts();
+    assert.ok(!labels.some((l) => l.trim() === 'Rebound: Cancel Task'), `the palette offers Cancel Task with nothing running: ${labels.join(' | ')}`);
+    await page().keyboard.press('Escape');
+
+    await expand('Migrations');
+    const migrations = view('Migrations');
+    await runCommand('Rebound: Apply Pending Migrations');
+    await treeRow(migrations, /^app.*v5/, 30_000);
+    // Rolling back to before 0004 would need 0004's down section, which it does not have.
+    const m4 = await treeRow(migrations, /0004 create_audit_log/);
+    await m4.click({ button: 'right' });
+    const rollBack = page().locator('.context-view .action-label', { hasText: 'Roll Back Migration…' }).first();
+    await rollBack.waitFor({ state: 'visible' });
+    await page().waitForTimeout(400); // a context menu ignores the click right after it opened
+    await rollBack.click();
+    const refused = toasts().filter({ hasText: 'app cannot be rolled back' }).first();
+    await refused.waitFor({ timeout: 15_000 });
+    assert.match(await refused.innerText(), /0004[\s\S]*down section[\s\S]*Nothing was changed/);
+    assert.equal(await page().locator('.monaco-dialog-box').count(), 0, 'no confirmation was asked first');
+    await treeRow(migrations, /^app.*v5/, 5_000);
+    await page().waitForTimeout(500); // the toast has slid in
+    await screenshot('truth-6-rollback-refused-before-confirm');
+  });
 });
 
 /** Picks a row of the open quick pick by typing its label and pressing Enter on the exact match. */

@@ -150,7 +150,7 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
           return undefined;
         }
         if (plan.blockers.length) {
-          void vscode.window.showWarningMessage(`Rebound: ${db.name} cannot be rolled back: ${plan.blockers.map((b) => b.message).join('; ')}. Nothing was changed.`);
+          void vscode.window.showWarningMessage(`Rebound: ${db.name} cannot be rolled back: ${plan.blockers.map((b) => b.message.replace(/\.$/, '')).join('; ')}. Nothing was changed.`);
           return undefined;
         }
         if (!plan.steps.length) {
