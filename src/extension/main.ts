@@ -107,7 +107,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     const h = store();
     if (!h) return undefined;
     return {
-      report: () => h.errors.health(),
+      report: () => h.errors.health(migrations.healthNotes()),
       breakers: () =>
         h.breakers.list().map((breaker) => ({
           breaker,
@@ -189,7 +189,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       // open issue counts once (its dead letter is the same failure); the Dead Letters view says its count.
       deadLettersView.badge = undefined;
       deadLettersView.description = dead ? `${dead} waiting` : undefined;
-      const report = h.errors.health();
+      const report = h.errors.health(migrations.healthNotes());
       const breakers = h.breakers.countByState();
       statusBar.update({
         level: report.status,
@@ -259,7 +259,10 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     taskDiagnostics,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, remediation, RemediationProvider.metadata),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, remediation),
-    migrations.onDidChange(() => migrationFiles.refreshAll()),
+    migrations.onDidChange(() => {
+      migrationFiles.refreshAll();
+      refresh(); // Health and the status bar say what the databases' status says
+    }),
     vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFiles, MigrationFileDiagnostics.metadata),
     config.onDidChange(() => {
       migrations.invalidate();

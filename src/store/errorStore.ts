@@ -2,7 +2,7 @@ import { createClassifier, type Classifier } from '../engine/classify/classifier
 import type { UserRule } from '../engine/classify/ruleSchema';
 import { systemClock, type Clock } from '../engine/clock';
 import { EventEmitter, type Disposable, type Event } from '../engine/event';
-import { evaluateHealth, type HealthReport } from '../engine/health/evaluate';
+import { evaluateHealth, type HealthNote, type HealthReport } from '../engine/health/evaluate';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../engine/health/thresholdsSchema';
 import { DEFAULT_ISSUE_POLICY, type IgnoreCondition, type IssuePolicy, type IssueTransition } from '../engine/issues/issueState';
 import type { LimitsConfig } from '../engine/issues/limitsSchema';
@@ -259,8 +259,9 @@ export class ErrorStore implements Disposable {
     return this.stats.statistics(this.clock.now());
   }
 
-  health(): HealthReport {
-    const notes = this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason }));
+  /** Each component's health by the thresholds; `extra` adds what the store cannot see (the migration targets' own state). */
+  health(extra: readonly HealthNote[] = []): HealthReport {
+    const notes = [...this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason })), ...extra];
     return evaluateHealth(this.stats.healthMetrics(this.clock.now(), this.thresholds.windowHours), this.thresholds, notes);
   }
 

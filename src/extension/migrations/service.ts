@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import type { HealthNote } from '../../engine/health/evaluate';
 import type { AppliedFileInfo, AppliedMigration } from '../../engine/migrations';
 import {
   openMigrator,
@@ -243,6 +244,22 @@ export class MigrationsService extends Disposable {
       migrator.dispose();
       await target.close();
     }
+  }
+
+  /**
+   * What Health says of the databases beyond the store's events: a migration that failed (nothing
+   * of it committed) degrades `migrations`, one left partial (some of it committed) makes it failing.
+   * From the cached status (read again only after a change, never waiting on a busy database).
+   */
+  healthNotes(): HealthNote[] {
+    const notes: HealthNote[] = [];
+    for (const { db, status } of this.states()) {
+      for (const e of status?.entries ?? []) {
+        if (e.state === 'partial') notes.push({ component: 'migrations', status: 'failing', reason: `${db.name}: migration ${e.version} (${e.fileName ?? e.name}) is partly applied: run Recover` });
+        else if (e.state === 'failed') notes.push({ component: 'migrations', status: 'degraded', reason: `${db.name}: migration ${e.version} (${e.fileName ?? e.name}) failed` });
+      }
+    }
+    return notes;
   }
 
   pendingCount(): number {
