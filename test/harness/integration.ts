@@ -5,6 +5,7 @@ import { launchBrowser } from './browser';
 import { installedExtensions } from './installed';
 import { OLDEST, startCodeServer, VSCODE_VERSION, type VscodeFlavor } from './codeServer';
 import type { PhaseResult } from './phase';
+import { PG_URL_ENV } from './postgres';
 import { ROOT, copyWorkspace } from './workspace';
 
 export interface IntegrationProfile {
@@ -32,7 +33,11 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
   const workspace = copyWorkspace(profile.fixture, { keepStore: profile.keepStore });
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
-  const env = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
+  const env: Record<string, string> = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
+  // The PostgreSQL server of the run (run.ts starts one for the integration phases): the
+  // PostgreSQL suite fails without it.
+  const pgUrl = process.env[PG_URL_ENV];
+  if (pgUrl) env[PG_URL_ENV] = pgUrl;
   const name = `${profile.name}@${flavor.name}`;
   const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
   try {

@@ -61,13 +61,29 @@ async function main(): Promise<number> {
     if (process.env.REBOUND_TEST_NODE_SQLITE !== '0') results.push(...(await phase('unit (node:sqlite)', () => runNodeSqliteUnit())));
   }
   // Each VS Code of the matrix (code-server 4.100.3 on Node 20, the newest code-server on Node 24).
-  for (const flavor of flavorsFromEnv()) {
-    if (phases.includes('integration')) {
-      for (const profile of PROFILES) results.push(...(await phase(`${profile.name}@${flavor.name}`, () => runIntegration(profile, flavor))));
+  // The integration phases share one PostgreSQL server (the extension host gets its url), stopped
+  // after them, also when one fails.
+  const pg =
+    phases.includes('integration') && !process.env[PG_URL_ENV]
+      ? await startTestPostgres().catch((err: unknown) => {
+          // The PostgreSQL suite then fails saying so; the others run.
+          process.stderr.write(`could not start PostgreSQL for the integration phases: ${(err as Error)?.message ?? String(err)}\n`);
+          return undefined;
+        })
+      : undefined;
+  if (pg) process.env[PG_URL_ENV] = pg.url;
+  try {
+    for (const flavor of flavorsFromEnv()) {
+      if (phases.includes('integration')) {
+        for (const profile of PROFILES) results.push(...(await phase(`${profile.name}@${flavor.name}`, () => runIntegration(profile, flavor))));
+      }
+      if (phases.includes('ui')) {
+        results.push(...(await phase(`ui@${flavor.name}`, () => runUi(flavor))));
+      }
     }
-    if (phases.includes('ui')) {
-      results.push(...(await phase(`ui@${flavor.name}`, () => runUi(flavor))));
-    }
+  } finally {
+    pg?.stop();
+    if (pg) delete process.env[PG_URL_ENV];
   }
   await cleanupAll();
 

@@ -104,6 +104,7 @@ export class MigrationsService extends Disposable {
   }
 
   invalidate(): void {
+    this.generation++;
     this.cache = undefined;
     this.history.clear();
     this.changed.fire();
@@ -195,20 +196,26 @@ export class MigrationsService extends Disposable {
    * (or none) as `reading` and is refreshed when the read ends. The host thread never waits.
    */
   private readStateAsync(db: ResolvedDatabase, last: StatusReport | undefined): DatabaseState {
-    const done = this.asyncReads.get(db.name);
+    let done = this.asyncReads.get(db.name);
     if (done && !done.pending) {
       this.asyncReads.delete(db.name);
-      if (done.error !== undefined) return { db, error: done.error };
-      return { db, status: last };
+      if (done.generation === this.generation) {
+        if (done.error !== undefined) return { db, error: done.error };
+        return { db, status: last };
+      }
+      // Started before the last change (a migration job ran meanwhile): it may say what was
+      // before the change, so the database is read again.
+      done = undefined;
     }
     if (!done) {
-      const read = { pending: true, error: undefined as string | undefined };
+      const generation = this.generation;
+      const read = { pending: true, error: undefined as string | undefined, generation };
       this.asyncReads.set(db.name, read);
       const { migrator, target } = openMigrator(db);
       void migrator
         .status()
         .then(
-          (status) => void this.lastStatus.set(db.name, status),
+          (status) => void (generation === this.generation && this.lastStatus.set(db.name, status)),
           (err: unknown) => void (read.error = (err as Error)?.message ?? String(err)),
         )
         .finally(async () => {
@@ -222,8 +229,13 @@ export class MigrationsService extends Disposable {
     return { db, status: last, activity: 'reading' };
   }
 
-  /** Asynchronous reads (PostgreSQL) under way or just ended, by database name. */
-  private readonly asyncReads = new Map<string, { pending: boolean; error: string | undefined }>();
+  /**
+   * Asynchronous reads (PostgreSQL) under way or just ended, by database name, with the
+   * `generation` they started in: one that ended after a later change is not shown.
+   */
+  private readonly asyncReads = new Map<string, { pending: boolean; error: string | undefined; generation: number }>();
+  /** Counts the changes (`invalidate`): a read started before the last one is stale. */
+  private generation = 0;
 
   /** Reads the databases again in a moment (one was busy). */
   private rereadSoon(): void {
