@@ -73,6 +73,12 @@ describe('Failed migrations: a diagnostic at the failing statement, and repair a
     assert.match(d.message, /statement 2 of the up section failed: no such table: labels/);
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(codeOf(d), 'RB-MIGRATE-001');
+    // Health names the failed migration, from the database's own state.
+    const health = api.ui!.health;
+    await waitFor(() => {
+      const n = health.getChildren().find((x) => x.kind === 'component' && x.health.component === 'migrations');
+      return n?.kind === 'component' && n.health.status !== 'healthy' && n.health.reasons.some((r) => r === 'fails: migration 2 (0002_tags.sql) failed');
+    }, 'Health to name the failed migration');
 
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
