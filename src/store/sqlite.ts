@@ -59,6 +59,11 @@ export function setDriverPreference(pref: DriverPreference | undefined): void {
   failure = undefined;
 }
 
+/** The preference set by {@link setDriverPreference} (undefined: none set). */
+export function driverPreference(): DriverPreference | undefined {
+  return preference;
+}
+
 function firstLine(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }

@@ -5,6 +5,7 @@ import type { NewDeadLetter } from '../../../engine/resilience';
 import type { ResolvedDatabase } from '../databases';
 import type { AfterKillReport, JobResult, MigrationJob } from '../jobs';
 import type { MigrationProgress } from '../reports';
+import { DRIVER_ENV, driverPreference } from '../../../store/sqlite';
 import type { FromWorker, ToWorker } from './protocol';
 
 export interface WorkerJobOptions {
@@ -36,8 +37,7 @@ export function runInWorker<J extends MigrationJob>(db: ResolvedDatabase, job: J
     try {
       child = fork(options.workerPath, [], {
         execArgv: [],
-        // In VS Code's Electron the host's binary runs as plain Node for its children.
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: workerEnv(),
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
     } catch (err) {
@@ -115,6 +115,17 @@ export function runInWorker<J extends MigrationJob>(db: ResolvedDatabase, job: J
     options.signal?.addEventListener('abort', onAbort, { once: true });
     send(child, { type: 'start', db, job });
   });
+}
+
+/**
+ * The worker's environment: this process's, run as plain Node (in VS Code's Electron the host's
+ * binary runs as Node for its children), with the SQLite driver this process was told to use (the
+ * `rebound.sqliteDriver` setting) unless REBOUND_SQLITE_DRIVER already says one.
+ */
+export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const preference = driverPreference();
+  const driver = env[DRIVER_ENV]?.trim() || (preference && preference !== 'auto' ? preference : undefined);
+  return { ...env, ELECTRON_RUN_AS_NODE: '1', ...(driver ? { [DRIVER_ENV]: driver } : {}) };
 }
 
 function send(child: ChildProcess, message: ToWorker): void {

@@ -4,6 +4,8 @@ import { isCancelledError, isMigrationError } from '../../../../src/engine/error
 import type { NewDeadLetter } from '../../../../src/engine/resilience';
 import { SqliteTarget, resolveDatabase, runInWorker, type MigrationProgress, type ResolvedDatabase } from '../../../../src/runner/migrations';
 import { migration, sandbox, tables, type Sandbox } from './helpers';
+import { workerEnv } from '../../../../src/runner/migrations/worker/client';
+import { DRIVER_ENV, setDriverPreference } from '../../../../src/store/sqlite';
 
 /** The worker as the tests build it (out/src/...), run as a real child process. */
 const WORKER = join(__dirname, '..', '..', '..', '..', 'src', 'runner', 'migrations', 'worker', 'main.js');
@@ -49,6 +51,19 @@ describe('migrations: the worker process', function () {
     assert.equal(parked[0].kind, 'migration');
     assert.ok(isMigrationError(parked[0].error), 'the parked error keeps its kind');
     assert.deepEqual(tables(sb.raw()), ['a'], 'nothing of the failed migration stayed');
+  });
+
+  it('the worker uses the SQLite driver the rebound.sqliteDriver setting chose, unless REBOUND_SQLITE_DRIVER says one', () => {
+    try {
+      setDriverPreference('node:sqlite');
+      assert.equal(workerEnv({ PATH: '/bin' })[DRIVER_ENV], 'node:sqlite');
+      assert.equal(workerEnv({ PATH: '/bin', [DRIVER_ENV]: 'better-sqlite3' })[DRIVER_ENV], 'better-sqlite3', 'the variable wins, as in this process');
+      assert.equal(workerEnv({ PATH: '/bin' }).ELECTRON_RUN_AS_NODE, '1');
+      setDriverPreference('auto');
+      assert.equal(workerEnv({ PATH: '/bin' })[DRIVER_ENV], undefined, 'auto: the worker chooses as this process did');
+    } finally {
+      setDriverPreference(undefined);
+    }
   });
 
   it('Cancel stops a long statement of a transactional migration within a second: nothing of it stays, the lock is free, the run is closed', async () => {
