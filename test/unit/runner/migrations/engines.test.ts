@@ -100,6 +100,19 @@ for (const engine of ENGINES) {
       await lock.release();
       assert.equal((await other.up()).to, 2);
     });
+
+    it('a lock wait shorter than one attempt ends in the LockError naming the holder, not a timeout; the attempt keeps nothing', async () => {
+      const blocker = migrator(db.target());
+      const lock = (blocker as unknown as { core: { newLock(c: string): { acquire(): Promise<void>; release(): Promise<void> } } }).core.newLock('up');
+      await lock.acquire();
+      // 1 ms: on PostgreSQL an attempt (a few round trips) outlasts the wait, which used to end it in RB-TIMEOUT-001.
+      const short = new Migrator({ target: db.target(), migrationsDir: dir, database: 'app', scratchDir: root, lock: { waitMs: 1 } });
+      await assert.rejects(short.up(), (e: Error) => isLockError(e) && e.code === 'RB-LOCK-MIGRATE' && /held by/.test(e.message));
+      await lock.release();
+      const status = await migrator().status();
+      assert.equal(status.lock, undefined, 'the abandoned attempt left no lock');
+      assert.equal((await migrator().up()).to, 2);
+    });
   });
 }
 
