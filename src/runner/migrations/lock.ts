@@ -154,6 +154,7 @@ export class MigrationLock {
   private startedAt = 0;
   /** Set when acquire() gave up while an attempt was still in flight. */
   private abandoned = false;
+  private inFlight: Promise<void> | undefined;
 
   /** Takes the lock, waiting up to `waitMs`; throws the LockError naming the holder when it cannot. */
   async acquire(): Promise<void> {
@@ -176,12 +177,15 @@ export class MigrationLock {
     });
     this.abandoned = false;
     try {
-      await policy.execute(() => this.attempt(), this.options.signal);
+      await policy.execute(() => (this.inFlight = this.attempt()), this.options.signal);
     } catch (err) {
       // The wait ended inside an attempt (a few round trips on PostgreSQL can outlast a short wait):
       // that is still "the lock was not free", a LockError, not a timeout of the run.
       if (isTimeoutError(err) && !this.held) {
         this.abandoned = true;
+        // Let the attempt the deadline cut short settle (releasing the lock if it got it), so no
+        // query of it runs after the caller closed the target (a reopened connection kept the CLI alive).
+        await this.inFlight?.catch(() => undefined);
         const holder = this.lastHolder ?? (await Promise.resolve(this.target.readLock()).catch(() => undefined));
         if (holder) throw lockError(this.target.location, holder, this.clock.now(), this.options.host, this.options.isProcessAlive, this.clock.now() - this.startedAt);
         throw new LockError(`Could not take the migration lock on ${this.target.location} within ${this.waitMs} ms.`, {
