@@ -118,7 +118,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions = {}): Prom
   }
 }
 
-function recoverActions(stdout: string): CrashRun['actions'] {
+export function recoverActions(stdout: string): CrashRun['actions'] {
   try {
     const r = JSON.parse(stdout) as { brokenLocks?: unknown[]; interruptedRuns?: unknown[]; reverted?: unknown[] };
     return { brokenLocks: r.brokenLocks?.length ?? 0, interruptedRuns: r.interruptedRuns?.length ?? 0, reverted: r.reverted?.length ?? 0 };

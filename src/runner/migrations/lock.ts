@@ -1,5 +1,5 @@
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../engine/clock';
-import { LockError, isLockError } from '../../engine/errors';
+import { LockError, isLockError, isTimeoutError } from '../../engine/errors';
 import { exponentialBackoff } from '../../engine/resilience/backoff';
 import { retry } from '../../engine/resilience/retry';
 import { processStartIdentity, sameStart } from '../processes';
@@ -131,6 +131,15 @@ export class MigrationLock {
       throw err;
     }
     if (result.acquired) {
+      if (this.abandoned) {
+        // acquire() already gave up (its wait ended while this attempt was in flight): not ours to keep.
+        try {
+          await this.target.releaseLock(this.owner.id);
+        } catch {
+          // best effort: the process is about to report the LockError anyway
+        }
+        return;
+      }
       const why = reason ?? result.brokenReason;
       if (result.broken && why) this.broken.push({ holder: result.broken, reason: why });
       this.held = true;
@@ -143,6 +152,9 @@ export class MigrationLock {
 
   private lastHolder: LockRow | undefined;
   private startedAt = 0;
+  /** Set when acquire() gave up while an attempt was still in flight. */
+  private abandoned = false;
+  private inFlight: Promise<void> | undefined;
 
   /** Takes the lock, waiting up to `waitMs`; throws the LockError naming the holder when it cannot. */
   async acquire(): Promise<void> {
@@ -163,9 +175,23 @@ export class MigrationLock {
     const sub = policy.onRetry((e) => {
       if (this.lastHolder && isLockError(e.error) && e.error.code === 'RB-LOCK-MIGRATE') this.options.onWait?.(this.lastHolder, e.delayMs);
     });
+    this.abandoned = false;
     try {
-      await policy.execute(() => this.attempt(), this.options.signal);
+      await policy.execute(() => (this.inFlight = this.attempt()), this.options.signal);
     } catch (err) {
+      // The wait ended inside an attempt (a few round trips on PostgreSQL can outlast a short wait):
+      // that is still "the lock was not free", a LockError, not a timeout of the run.
+      if (isTimeoutError(err) && !this.held) {
+        this.abandoned = true;
+        // Let the attempt the deadline cut short settle (releasing the lock if it got it), so no
+        // query of it runs after the caller closed the target (a reopened connection kept the CLI alive).
+        await this.inFlight?.catch(() => undefined);
+        const holder = this.lastHolder ?? (await Promise.resolve(this.target.readLock()).catch(() => undefined));
+        if (holder) throw lockError(this.target.location, holder, this.clock.now(), this.options.host, this.options.isProcessAlive, this.clock.now() - this.startedAt);
+        throw new LockError(`Could not take the migration lock on ${this.target.location} within ${this.waitMs} ms.`, {
+          code: 'RB-LOCK-MIGRATE', guidance: 'RB-LOCK-001', context: { component: 'migrations', file: this.target.location }, cause: err,
+        });
+      }
       if (isLockError(err) && err.code === 'RB-LOCK-BUSY' && this.lastHolder) {
         throw lockError(this.target.location, this.lastHolder, this.clock.now(), this.options.host, this.options.isProcessAlive, this.clock.now() - this.startedAt);
       }

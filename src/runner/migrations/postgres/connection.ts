@@ -154,7 +154,8 @@ export class PostgresConnection {
         CREATE TABLE IF NOT EXISTS ${this.q('lock')} (
           id INTEGER PRIMARY KEY CHECK (id = 1), owner_id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
           "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL,
-          expiry_ms BIGINT NOT NULL, backend_pid INTEGER);
+          expiry_ms BIGINT NOT NULL, backend_pid INTEGER, work_pid INTEGER, work_started TIMESTAMPTZ);
+        ALTER TABLE ${this.q('lock')} ADD COLUMN IF NOT EXISTS work_pid INTEGER, ADD COLUMN IF NOT EXISTS work_started TIMESTAMPTZ;
       `);
       await c.query('COMMIT');
     } catch (err) {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { describeStatement, nonTransactionalReason, tokenize } from '../../../engine/migrations';
+import { describeStatement, inverseStatement, nonTransactionalReason, recordedStatements, tokenize } from '../../../engine/migrations';
 import { MigrationError, RollbackError } from '../../../engine/errors';
 import type { ApplyOutcome, ApplyRequest, ForeignKeyViolation, GroupOutcome, MigrationChecks, MigrationExecutor, RepairRequest } from '../target';
 import { message } from '../sqlite/connection';
@@ -189,6 +189,7 @@ export class PostgresExecutor implements MigrationExecutor, MigrationChecks {
     const c = await this.conn.client();
     try {
       await c.query('BEGIN');
+      for (const s of await this.inFlightUndo(q(c), request)) await c.query(s);
       for (const s of request.statements) await c.query(s);
       const after = await this.schema.hashVia(q(c));
       if (after !== request.expectSchemaAfter) {
@@ -201,6 +202,28 @@ export class PostgresExecutor implements MigrationExecutor, MigrationChecks {
       await c.query('ROLLBACK').catch(() => undefined);
       throw cleanError(err);
     }
+  }
+
+  /**
+   * What the statement in flight when an up no-transaction migration was interrupted left behind,
+   * to drop before the journaled statements are undone. The journal counts a statement that runs
+   * outside a transaction only once it returned, but a CREATE INDEX CONCURRENTLY whose client died
+   * can have completed (PostgreSQL carries on until it next talks to the client) or left an invalid
+   * index: either way the index it names may exist although the journal does not count it.
+   */
+  private async inFlightUndo(c: Queryable, request: RepairRequest): Promise<string[]> {
+    const { rows } = await c.query(`SELECT direction, no_transaction, statements_done, sql FROM ${this.conn.q('journal')} WHERE id = $1`, [request.entryId]);
+    const entry = rows[0];
+    if (!entry || entry.direction !== 'up' || entry.no_transaction !== true) return [];
+    const next = recordedStatements(entry.sql as string)[Number(entry.statements_done)];
+    if (next === undefined || outsideTransactionReason(next) === undefined) return [];
+    const info = describeStatement(tokenize(next).filter((t) => t.kind !== 'space' && t.kind !== 'comment'));
+    if (info.kind !== 'create-index' || !info.name) return [];
+    const drop = inverseStatement(info);
+    if (!drop) return [];
+    const name = info.name.schema ? `${info.name.schema}.${info.name.text}` : info.name.text;
+    const { rows: found } = await c.query('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
+    return found[0]?.present === true ? [drop] : [];
   }
 
   /** PostgreSQL checks its own pages; what a killed CREATE INDEX CONCURRENTLY leaves is an invalid index. */

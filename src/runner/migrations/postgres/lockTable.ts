@@ -54,21 +54,60 @@ export class PostgresLockTable implements MigrationLockTable {
     const backendPid = Number((rows[0] as Row).pid);
     // Ours now: a row left by another owner belongs to a session PostgreSQL has ended.
     const stale = holder && holder.id !== owner.id ? holder : undefined;
-    if (stale) mayBreak(stale);
+    if (stale) {
+      mayBreak(stale);
+      await this.endOrphanedWork(stale.id);
+    }
+    // work_pid/work_started: the work session (this statement runs on it), so a successor can end
+    // what is left of it if this runner dies.
     await this.conn.query(
-      `INSERT INTO ${this.conn.q('lock')} (id, owner_id, pid, host, "user", command, acquired_at, heartbeat_at, expiry_ms, backend_pid)
-       VALUES (1, $1, $2, $3, $4, $5, $6, $6, $7, $8)
+      `INSERT INTO ${this.conn.q('lock')} (id, owner_id, pid, host, "user", command, acquired_at, heartbeat_at, expiry_ms, backend_pid, work_pid, work_started)
+       VALUES (1, $1, $2, $3, $4, $5, $6, $6, $7, $8, pg_backend_pid(), (SELECT backend_start FROM pg_catalog.pg_stat_activity WHERE pid = pg_backend_pid()))
        ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id, pid = EXCLUDED.pid, host = EXCLUDED.host, "user" = EXCLUDED."user",
          command = EXCLUDED.command, acquired_at = EXCLUDED.acquired_at, heartbeat_at = EXCLUDED.heartbeat_at, expiry_ms = EXCLUDED.expiry_ms,
-         backend_pid = EXCLUDED.backend_pid`,
+         backend_pid = EXCLUDED.backend_pid, work_pid = EXCLUDED.work_pid, work_started = EXCLUDED.work_started`,
       [owner.id, owner.pid, owner.host, owner.user, owner.command, now, expiryMs, backendPid],
     );
     return stale ? { acquired: true, broken: stale, brokenReason: 'dead-owner' } : { acquired: true };
   }
 
   async heartbeat(ownerId: string, now: number): Promise<boolean> {
-    const r = await this.conn.query(`UPDATE ${this.conn.q('lock')} SET heartbeat_at = $1 WHERE id = 1 AND owner_id = $2`, [now, ownerId]);
+    // The work session may have been reopened since the lock was taken: keep its pid current.
+    const r = await this.conn.query(
+      `UPDATE ${this.conn.q('lock')} SET heartbeat_at = $1, work_pid = pg_backend_pid(),
+         work_started = (SELECT backend_start FROM pg_catalog.pg_stat_activity WHERE pid = pg_backend_pid()) WHERE id = 1 AND owner_id = $2`,
+      [now, ownerId],
+    );
     return r.rowCount === 1;
+  }
+
+  /**
+   * A runner killed mid-statement (SIGKILL, a crash) loses its lock session at once, but
+   * PostgreSQL carries on the statement its work session was running until it next talks to the
+   * client: a backfill keeps its locks, a CREATE INDEX CONCURRENTLY can still complete (or leave an
+   * invalid index later). Before the new owner reads the state, that session is terminated and
+   * waited for, so recover sees the dead runner's final state. Only the session recorded in the
+   * dead owner's row (pid and start time, so a reused pid is left alone) is touched.
+   */
+  private async endOrphanedWork(staleOwnerId: string, waitMs = 60_000): Promise<void> {
+    const { rows } = await this.conn.query(`SELECT work_pid, work_started::text AS work_started FROM ${this.conn.q('lock')} WHERE id = 1 AND owner_id = $1`, [staleOwnerId]);
+    const r = rows[0] as Row | undefined;
+    if (!r || r.work_pid === null || r.work_pid === undefined || r.work_started === null) return;
+    const alive = async () =>
+      (
+        await this.conn.query(
+          `SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND backend_start = $2::timestamptz AND datname = current_database() AND pid <> pg_backend_pid()`,
+          [r.work_pid, r.work_started],
+        )
+      ).rows.length > 0;
+    if (!(await alive())) return;
+    try {
+      await this.conn.query('SELECT pg_catalog.pg_terminate_backend($1)', [r.work_pid]);
+    } catch {
+      // Not allowed to (another role without pg_signal_backend): wait for it to end on its own.
+    }
+    const until = Date.now() + waitMs;
+    while (Date.now() < until && (await alive())) await new Promise((resolve) => setTimeout(resolve, 25));
   }
 
   async releaseLock(ownerId: string): Promise<void> {

@@ -100,6 +100,19 @@ for (const engine of ENGINES) {
       await lock.release();
       assert.equal((await other.up()).to, 2);
     });
+
+    it('a lock wait shorter than one attempt ends in the LockError naming the holder, not a timeout; the attempt keeps nothing', async () => {
+      const blocker = migrator(db.target());
+      const lock = (blocker as unknown as { core: { newLock(c: string): { acquire(): Promise<void>; release(): Promise<void> } } }).core.newLock('up');
+      await lock.acquire();
+      // 1 ms: on PostgreSQL an attempt (a few round trips) outlasts the wait, which used to end it in RB-TIMEOUT-001.
+      const short = new Migrator({ target: db.target(), migrationsDir: dir, database: 'app', scratchDir: root, lock: { waitMs: 1 } });
+      await assert.rejects(short.up(), (e: Error) => isLockError(e) && e.code === 'RB-LOCK-MIGRATE' && /held by/.test(e.message));
+      await lock.release();
+      const status = await migrator().status();
+      assert.equal(status.lock, undefined, 'the abandoned attempt left no lock');
+      assert.equal((await migrator().up()).to, 2);
+    });
   });
 }
 
@@ -139,6 +152,67 @@ describe('migrations on postgres: recover after the CLI is killed mid-run (SIGKI
       assert.equal(report.brokenLocks.length, 1, 'the dead runner\'s lock row was replaced: PostgreSQL had released its advisory lock');
       const tables = ((await db.exec("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'rebound_%' ORDER BY 1")) as Array<{ tablename: string }>).map((r) => r.tablename);
       assert.deepEqual(tables, ['a'], 'statement 1 of 0002 was undone; 0001 stays');
+    } finally {
+      await db.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migrations on postgres: recover after the CLI is killed inside CREATE INDEX CONCURRENTLY (SIGKILL)', function () {
+  this.timeout(60_000);
+  it('the dead runner\'s statement is ended and the index it was building dropped; the migration is pending again', async () => {
+    const engine = ENGINES.find((e) => e.name === 'postgres')!;
+    const root = mkdtempSync(join(tmpdir(), 'rebound-pgcic-'));
+    const db = await engine.fresh(root);
+    try {
+      mkdirSync(join(root, '.rebound'));
+      mkdirSync(join(root, 'migrations'));
+      writeFileSync(join(root, '.rebound', 'config.json'), JSON.stringify({ databases: { app: { ...db.config, migrations: 'migrations', snapshots: false } } }));
+      // slow(): 0.5 s a row, so building an index on it over 40 rows takes 20 s.
+      writeFileSync(
+        join(root, 'migrations', '0001_a.sql'),
+        migration(
+          [
+            "CREATE FUNCTION slow(x INTEGER) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT x + 0 * length(pg_sleep(0.5)::text)'",
+            'CREATE TABLE a (id INTEGER)',
+            'INSERT INTO a SELECT g FROM generate_series(1, 40) g',
+          ],
+          ['DROP TABLE a', 'DROP FUNCTION slow(INTEGER)'],
+        ),
+      );
+      // The index goes on a table of an earlier migration: undoing 0002's journaled statements does not drop it.
+      writeFileSync(
+        join(root, 'migrations', '0002_b.sql'),
+        migration(['CREATE TABLE b (id INTEGER)', 'CREATE INDEX CONCURRENTLY a_slow ON a ((slow(id)))', 'CREATE TABLE c (id INTEGER)'], ['DROP TABLE c', 'DROP INDEX CONCURRENTLY a_slow', 'DROP TABLE b'], true),
+      );
+      const child = spawn(process.execPath, [CLI, '-C', root, 'migrate', 'up'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      // Kill once the index is in the catalog (CONCURRENTLY commits it invalid first) and being built.
+      for (;;) {
+        const rows = (await db.exec(`SELECT to_regclass('a_slow') IS NOT NULL AS ok`)) as Array<{ ok: boolean }>;
+        if (rows[0].ok) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      const building = async () =>
+        ((await db.exec("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY a_slow%' AND state = 'active'")) as Array<{ n: number }>)[0].n;
+      assert.equal(await building(), 1, 'PostgreSQL carries on the dead client\'s statement');
+      const recover = spawn(process.execPath, [CLI, '-C', root, 'migrate', 'recover', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      recover.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      recover.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise((r) => recover.once('exit', r));
+      assert.equal(code, 0, `${out}${err}`);
+      const report = JSON.parse(out) as { ok: boolean; reverted: Array<{ version: number }>; problems: string[] };
+      assert.equal(report.ok, true, report.problems.join('; '));
+      assert.deepEqual(report.reverted.map((r) => r.version), [2]);
+      assert.equal(await building(), 0, 'the orphaned CREATE INDEX was ended');
+      assert.deepEqual(await db.exec(`SELECT to_regclass('a_slow') AS i, to_regclass('b') AS b`), [{ i: null, b: null }], 'the index and table b are gone');
+      const up = spawn(process.execPath, [CLI, '-C', root, 'migrate', 'validate'], { stdio: 'ignore' });
+      assert.equal(await new Promise((r) => up.once('exit', r)), 0, 'validate is clean');
     } finally {
       await db.dispose();
       rmSync(root, { recursive: true, force: true });
