@@ -98,6 +98,11 @@ function openAndMigrate(file: string, steps: readonly StoreStep[], options: Open
     for (const step of steps) {
       if (step.version <= previousVersion) continue;
       db.transaction(() => {
+        // Another process may have created or upgraded the file since user_version was read
+        // above (two first opens at once): the version that counts is the one under the lock.
+        const now = db.pragma('user_version', { simple: true }) as number;
+        if (now > latest) throw new StoreVersionError(file, now, latest);
+        if (step.version <= now) return;
         step.up(db);
         db.pragma(`user_version = ${step.version}`);
       }).immediate();

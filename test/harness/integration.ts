@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { launchBrowser } from './browser';
 import { installedExtensions } from './installed';
 import { OLDEST, startCodeServer, VSCODE_VERSION, type VscodeFlavor } from './codeServer';
-import type { PhaseResult } from './phase';
+import { failureLine, type PhaseResult } from './phase';
 import { PG_URL_ENV } from './postgres';
 import { ROOT, copyWorkspace } from './workspace';
 
@@ -47,8 +47,8 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
       await runCodeServer(workspace, testsPath, env, profile, flavor);
     }
     if (!existsSync(resultsFile)) return { name, passed: 0, failed: 1, errors: ['the test run wrote no results'] };
-    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; failures: Array<{ title: string }> };
-    return { name, passed: r.passed, failed: r.failed, errors: r.failures.map((f) => f.title) };
+    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; failures: Array<{ title: string; error?: string }> };
+    return { name, passed: r.passed, failed: r.failed, errors: r.failures.map((f) => failureLine(f.title, f.error)) };
   } finally {
     rmSync(resultsDir, { recursive: true, force: true });
     rmSync(join(workspace, '..'), { recursive: true, force: true });

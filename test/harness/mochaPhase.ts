@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
-import type { PhaseResult } from './phase';
+import { failureLine, type PhaseResult } from './phase';
 
 export function findFiles(dir: string, suffix: string, out: string[] = []): string[] {
   let names: string[];
@@ -39,6 +39,6 @@ export function runMocha(name: string, files: string[], options: Mocha.MochaOpti
       }
       resolve({ name, passed: stats.passes, failed: stats.failures, errors });
     });
-    runner.on('fail', (t) => errors.push(t.fullTitle()));
+    runner.on('fail', (t, err) => errors.push(failureLine(t.fullTitle(), err)));
   });
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { ExecutionError, LockError } from '../../../src/engine/errors';
 import { ErrorStore, STORE_STEPS, StoreVersionError, openDatabase, type StoreChange } from '../../../src/store';
 import { SECRET_SAMPLES } from '../engine/redact/secretSamples';
@@ -387,6 +388,41 @@ describe('store schema and files', () => {
     const before = readFileSync(file);
     assert.throws(() => ErrorStore.open(file), (e: unknown) => e instanceof StoreVersionError && e.code === 'RB-STORE-VERSION');
     assert.deepEqual(readFileSync(file), before);
+  });
+
+  it('processes opening one new file at the same instant each find the full schema, and all their writes stay', async function () {
+    this.timeout(60_000);
+    // Real processes, released together by a shared start time: the schema steps of the first
+    // one to create the file must not run again in the others (they read user_version 0 before
+    // the first committed, then ran CREATE TABLE on tables that existed: the open failed).
+    const database = resolve(__dirname, '../../../src/store/database.js');
+    const child = `const { openDatabase } = require(${JSON.stringify(database)});
+      const [file, at] = process.argv.slice(1);
+      while (Date.now() < Number(at));
+      const { db } = openDatabase(file);
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('pid ' + process.pid, 'here');
+      db.close();`;
+    const PROCESSES = 6;
+    for (let round = 0; round < 4; round++) {
+      const file = join(dir, `new-${round}.db`);
+      const at = String(Date.now() + 700);
+      const results = await Promise.all(
+        Array.from({ length: PROCESSES }, () => new Promise<{ code: number | null; stderr: string }>((done) => {
+          const p = spawn(process.execPath, ['-e', child, file, at], { env: process.env });
+          let stderr = '';
+          p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          p.on('close', (code) => done({ code, stderr }));
+        })),
+      );
+      for (const r of results) assert.equal(r.code, 0, `round ${round}: ${r.stderr}`);
+      const { db } = openDatabase(file);
+      try {
+        assert.equal(db.pragma('user_version', { simple: true }), STORE_STEPS.at(-1)!.version);
+        assert.equal(db.prepare("SELECT count(*) FROM meta WHERE key LIKE 'pid %'").pluck().get(), PROCESSES, `round ${round}: every process wrote`);
+      } finally {
+        db.close();
+      }
+    }
   });
 
   it('moves a corrupt file aside, creates a fresh one and tells the caller', () => {

@@ -83,7 +83,8 @@ describe('mixed drivers on one workspace (better-sqlite3 on Node 20 + node:sqlit
     const store = new Database(join(ws, '.rebound', 'rebound.db'), { readonly: true });
     try {
       assert.deepEqual(store.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
-      assert.equal(store.prepare("SELECT count(*) FROM events WHERE code = 'RB-NET-ECONNREFUSED'").pluck().get(), 2 * ROUNDS, 'every failure of both processes is recorded');
+      const said = runs.map((r) => `${r.who}: ${r.stderr.trim()}`).join('\n');
+      assert.equal(store.prepare("SELECT count(*) FROM events WHERE code = 'RB-NET-ECONNREFUSED'").pluck().get(), 2 * ROUNDS, `every failure of both processes is recorded; the runs said:\n${said}`);
       // One pending dead letter per task, counting every failure it stands for.
       const letters = store.prepare("SELECT context_json FROM dead_letters WHERE kind = 'task' AND state = 'pending'").pluck().all() as string[];
       assert.equal(letters.length, 2, 'one pending dead letter per task');
