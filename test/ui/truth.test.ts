@@ -201,6 +201,53 @@ describe('The editor tells the truth (demo workspace)', function () {
     await page().waitForTimeout(500); // the toast has slid in
     await screenshot('truth-6-rollback-refused-before-confirm');
   });
+
+  it('9: a misspelt preset is one problem whose quick fix corrects it; a failed migration is marked at its statement with Run Again', async () => {
+    const problems = page().locator('.markers-panel');
+    const problemRow = (text: string | RegExp) => problems.locator('.monaco-list-row', { hasText: text });
+    // A typo written on disk, as a teammate's commit would bring it.
+    const configFile = join(ws(), '.rebound', 'config.json');
+    const before = readFileSync(configFile, 'utf8');
+    assert.ok(before.includes('"retry": "standard"'), 'the demo config has the standard preset');
+    writeFileSync(configFile, before.replace('"retry": "standard"', '"retry": "standrd"'));
+    await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const typo = problemRow('did you mean "standard"?').first();
+    await typo.waitFor({ timeout: 30_000 });
+    // Open the file at the problem: the JSON language server then validates it against the schema too.
+    await typo.dblclick();
+    await page().locator('.monaco-editor .view-lines', { hasText: 'standrd' }).first().waitFor({ timeout: 15_000 });
+    await page().waitForTimeout(2500);
+    const rows = await problems.locator('.monaco-list-row').allInnerTexts();
+    assert.equal(rows.filter((r) => /"standard"|not accepted|Valid values/.test(r)).length, 1, `one problem for one mistake: ${rows.join(' | ')}`);
+    await screenshot('truth-9-one-squiggle-for-a-misspelt-preset');
+    // The quick fix, from the keyboard where the double-click left the cursor (on the problem, editor focused).
+    await page().keyboard.press('Control+.');
+    const change = page().locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: 'Change to "standard"' }).first();
+    await change.waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot('truth-9-quick-fix-change-to');
+    // The fix the widget focuses first is the one Enter applies (a click can land while the widget still animates).
+    assert.match((await change.getAttribute('class')) ?? '', /focused/, 'the correction is the first quick fix');
+    await page().keyboard.press('Enter');
+    await page().keyboard.press('Control+S');
+    await assertEventually(async () => readFileSync(configFile, 'utf8') === before, 'the fix wrote "standard" back and nothing else');
+    await assertEventually(async () => (await problemRow(/standrd|did you mean "standard"/).count()) === 0, 'the problem is gone');
+
+    // A migration that fails at its second statement.
+    writeFileSync(join(ws(), 'migrations', '0006_add_notes.sql'), '-- rebound:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);\n\n-- rebound:down\nDROP TABLE notes;\n');
+    await runCommand('Rebound: Apply Pending Migrations');
+    await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const failed = problemRow(/no such table: no_such_table/).first();
+    await failed.waitFor({ timeout: 30_000 });
+    assert.match(await failed.innerText(), /statement 2 of the up section failed[\s\S]*\[Ln 3, Col 1\]/);
+    await failed.dblclick();
+    await page().locator('.monaco-editor .view-lines', { hasText: 'no_such_table' }).first().waitFor({ timeout: 15_000 });
+    await page().keyboard.press('Control+.');
+    const again = page().locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: 'Apply the pending migrations of app again' }).first();
+    await again.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await page().locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: /Retry|retry/ }).count(), 0, 'no retry offered for an SQL mistake');
+    await screenshot('truth-9-failed-migration-at-its-statement');
+    await page().keyboard.press('Escape');
+  });
 });
 
 /** Picks a row of the open quick pick by typing its label and pressing Enter on the exact match. */

@@ -210,3 +210,73 @@ describe('safety: events are never lost (real processes, real SQLite files)', fu
     }
   });
 });
+
+/**
+ * A really full disk: the workspace on a 3 MB tmpfs that a task's own command fills. Mounting needs
+ * root (CI and these machines run as root); where it is refused the suite says so and skips.
+ */
+describe('safety: a really full disk (tmpfs) mid-run', function () {
+  this.timeout(120_000);
+  let root: string;
+  let db: string;
+  let mounted = false;
+
+  before(function () {
+    root = mkdtempSync(join(tmpdir(), 'rebound-full-'));
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', root], { encoding: 'utf8' });
+    if (m.status !== 0) {
+      rmSync(root, { recursive: true, force: true });
+      process.stdout.write(`      (cannot mount a tmpfs here: ${(m.stderr || m.error?.message || '').trim()}; the simulated SQLITE_FULL test above still runs)\n`);
+      this.skip();
+    }
+    mounted = true;
+    mkdirSync(join(root, '.rebound'));
+    db = join(root, '.rebound', 'rebound.db');
+  });
+  after(() => {
+    if (!mounted) return;
+    for (const f of spoolFiles(db)) rmSync(f, { force: true });
+    spawnSync('umount', [root]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('every failure of runs that filled the disk is spooled outside it and listed, once, after space is freed', () => {
+    writeFileSync(
+      join(root, '.rebound', 'config.json'),
+      JSON.stringify({ tasks: { ok: { command: 'true' }, fill: { command: 'cat /dev/zero > filler 2>/dev/null; echo "fatal: widget exploded"; exit 1', retry: 'none' } } }),
+    );
+    assert.equal(cli(root, 'run', 'ok').code, 0);
+    const RUNS = 4;
+    for (let i = 0; i < RUNS; i++) {
+      const r = cli(root, 'run', 'fill');
+      assert.equal(r.code, 1, `the task's own failure decides the exit: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`${db.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} cannot grow: the disk holding .* is full`), r.stderr);
+      assert.match(r.stderr, /were kept in .*rebound-spool/, 'spooled to the OS temp folder (the disk beside the database is full)');
+      rmSync(join(root, 'filler'));
+    }
+    const list = () => {
+      const r = cli(root, 'errors', 'list', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as Listed).issues.filter((i) => i.title === 'fatal: widget exploded');
+    };
+    const listed = list();
+    assert.equal(listed.length, 1, JSON.stringify(listed));
+    assert.equal(listed[0].count, RUNS, 'every failure is listed');
+    assert.deepEqual(spoolFiles(db), [], 'the spool is gone once imported');
+    assert.equal(list()[0].count, RUNS, 'imported exactly once');
+  });
+
+  it('a disk already full when a run starts: the task does not run, and the message names the file and what to do', () => {
+    writeFileSync(join(root, '.rebound', 'config.json'), JSON.stringify({ tasks: { touch: { command: 'echo ran > ran.txt', retry: 'none' } } }));
+    spawnSync('sh', ['-c', 'cat /dev/zero > filler 2>/dev/null'], { cwd: root });
+    try {
+      const r = cli(root, 'run', 'touch');
+      assert.notEqual(r.code, 0);
+      assert.ok(r.stderr.includes(db), r.stderr);
+      assert.match(r.stderr, /full or removed disk|is full/, r.stderr);
+      assert.ok(!existsSync(join(root, 'ran.txt')), 'nothing ran that could not be recorded');
+    } finally {
+      rmSync(join(root, 'filler'), { force: true });
+    }
+  });
+});
