@@ -117,6 +117,8 @@ function copyMedia() {
   for (const f of ['dashboard.css']) {
     try { copyFileSync(join(root, 'webview', f), join(root, 'dist', f)); } catch { /* optional */ }
   }
+  // SQLite in WebAssembly for the memory-only sql.js driver (src/store/sqlJs.ts loads it from beside the bundle).
+  copyFileSync(join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), join(root, 'dist', 'sql-wasm.wasm'));
 }
 
 /**

@@ -79,11 +79,12 @@ try {
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(stage, f));
   mkdirSync(join(stage, 'dist'));
-  // Every bundle and stylesheet the build made (extension, CLI, migration worker, each webview page), no source maps.
+  // Every bundle and stylesheet the build made (extension, CLI, migration worker, each webview page)
+  // and sql.js's WebAssembly (the memory-only driver where no other loads), no source maps.
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (/\.(js|css)$/.test(f)) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+    if (/\.(js|css|wasm)$/.test(f)) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
   }
-  for (const f of ['extension.js', 'migrationWorker.js', 'webview.js', 'issue.js', 'cli.js']) {
+  for (const f of ['extension.js', 'migrationWorker.js', 'webview.js', 'issue.js', 'cli.js', 'sql-wasm.wasm']) {
     if (!existsSync(join(stage, 'dist', f))) throw new Error(`dist/${f} is missing: run the build first`);
   }
   for (const d of ['media', 'schemas']) cpSync(join(root, d), join(stage, d), { recursive: true });

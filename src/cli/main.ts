@@ -5,6 +5,7 @@ import { ensureRetryHandlers } from './commands/run';
 import { isLockError } from '../engine/errors';
 import { ConfigFileError } from '../runner/config';
 import { workspacePaths } from '../store/location';
+import { memoryOnlyNotice, sqliteDriver } from '../store/sqlite';
 import { describeStoreFailure } from '../store/storeFailure';
 import { EXIT, UsageError, type CliCommand, type CliContext, type Output } from './command';
 import { guardStream, write } from './stdio';
@@ -97,6 +98,9 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    // No driver that saves to disk (only sql.js in memory): said once, before the command's own output.
+    const memoryOnly = memoryOnlyDriver(workspacePaths(parsed.cwd).db);
+    if (memoryOnly) out.error(`rebound: warning: ${memoryOnly}`);
     const ctx: CliContext = { cwd: parsed.cwd, json, args, flags, out, signal: controller.signal };
     return await cmd.run(ctx);
   } catch (err) {
@@ -105,6 +109,14 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  }
+}
+
+function memoryOnlyDriver(storeFile: string): string | undefined {
+  try {
+    return memoryOnlyNotice(sqliteDriver(), storeFile);
+  } catch {
+    return undefined; // a driver asked for that cannot load: the command says so when it opens the store
   }
 }
 

@@ -118,7 +118,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     // The driver is named once the store is open (or failed to open): listing it must not load one.
     if (!session.store() && !session.error) return undefined;
     const d = session.driver();
-    return d instanceof Error ? { error: d.message } : { driver: d.name, sqliteVersion: d.sqliteVersion, reason: d.reason };
+    return d instanceof Error ? { error: d.message } : { driver: d.name, sqliteVersion: d.sqliteVersion, reason: d.reason, persistent: d.persistent };
   });
   const errorsView = vscode.window.createTreeView('rebound.errors', { treeDataProvider: errors, showCollapseAll: true });
   const deadLettersView = vscode.window.createTreeView('rebound.deadLetters', { treeDataProvider: deadLetters });

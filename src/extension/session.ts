@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { AttemptRepository } from '../store/attempts';
 import { BreakerRepository } from '../store/breakers';
@@ -6,9 +5,12 @@ import { DeadLetterRepository } from '../store/deadLetters';
 import { ErrorStore, type ErrorStoreOptions } from '../store/errorStore';
 import { ExplorerQueries } from '../store/explorer';
 import type { WorkspacePaths } from '../store/location';
-import { setDriverPreference, sqliteDriver, type DriverInfo, type DriverPreference } from '../store/sqlite';
+import { memoryOnlyNotice, setDriverPreference, sqliteDriver, storeExists, type DriverInfo, type DriverPreference } from '../store/sqlite';
 import { Disposable, MutableDisposable } from './lifecycle';
 import { paths, watch } from './services';
+
+/** The memory-only warning is shown once per window, not once per workspace folder or reopen. */
+let memoryNoticeShown = false;
 
 export interface StoreHandles {
   errors: ErrorStore;
@@ -78,7 +80,7 @@ export class ReboundSession extends Disposable {
     if (this.handles) return this.handles;
     if (this.openError) return undefined;
     const file = this.paths.db;
-    if (!create && !existsSync(file)) return undefined;
+    if (!create && !storeExists(file)) return undefined;
     try {
       const driver = this.driver();
       if (driver instanceof Error) throw driver;
@@ -93,6 +95,14 @@ export class ReboundSession extends Disposable {
       };
       this.storeChanges.value = errors.onDidChange(() => this.fireChanged());
       this.log.info(`opened ${file} with SQLite driver ${driver.name} (SQLite ${driver.sqliteVersion}; ${driver.reason})`);
+      const memoryOnly = memoryOnlyNotice(driver, file);
+      if (memoryOnly && !memoryNoticeShown) {
+        memoryNoticeShown = true;
+        this.log.warn(memoryOnly);
+        void vscode.window.showWarningMessage(memoryOnly, 'Show Log').then((pick) => {
+          if (pick) this.log.show(true);
+        });
+      }
       for (const notice of errors.notices) {
         this.log.warn(notice);
         void vscode.window.showWarningMessage(notice);

@@ -5,7 +5,7 @@
  */
 
 /** Which SQLite driver a connection uses. */
-export type DriverName = 'better-sqlite3' | 'node:sqlite';
+export type DriverName = 'better-sqlite3' | 'node:sqlite' | 'sql.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...params: any[]) => unknown;

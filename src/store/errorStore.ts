@@ -262,6 +262,8 @@ export class ErrorStore implements Disposable {
   /** Each component's health by the thresholds; `extra` adds what the store cannot see (the migration targets' own state). */
   health(extra: readonly HealthNote[] = []): HealthReport {
     const notes = [...this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason })), ...extra];
+    // The memory-only driver (sql.js) holds a named store in memory: healthy it is not, since nothing is saved.
+    if (this.db.memory && this.db.name !== ':memory:' && this.db.name !== '') notes.push({ component: 'store', status: 'degraded', reason: 'in memory only (the sql.js driver): nothing is saved' });
     return evaluateHealth(this.stats.healthMetrics(this.clock.now(), this.thresholds.windowHours), this.thresholds, notes);
   }
 

@@ -29,6 +29,8 @@ interface NodeDatabase {
 export interface NodeSqliteModule {
   DatabaseSync: new (path: string, options?: { readOnly?: boolean; enableForeignKeyConstraints?: boolean; enableDoubleQuotedStringLiterals?: boolean }) => NodeDatabase;
   backup?(source: NodeDatabase, destination: string): Promise<number>;
+  /** Every database lives in memory whatever its name (sql.js): the store then keeps no files beside it. */
+  memoryOnly?: boolean;
 }
 
 /** A node:sqlite error (code ERR_SQLITE_ERROR, numeric errcode) as better-sqlite3 would throw it. */
@@ -190,7 +192,7 @@ export class NodeSqliteDatabase implements Database {
     readonly name: string,
     options: DatabaseOptions = {},
   ) {
-    this.memory = name === ':memory:' || name === '';
+    this.memory = mod.memoryOnly === true || name === ':memory:' || name === '';
     this.readonly = options.readonly === true;
     try {
       // better-sqlite3's defaults: foreign keys enforced, double-quoted strings are identifiers only.

@@ -2,15 +2,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database as DatabaseType, DatabaseConstructor, DriverName, Statement as StatementType } from './driver';
 import { NodeSqliteDatabase, type NodeSqliteModule } from './nodeSqlite';
+import { loadSqlJsModule, sqlJsHolds } from './sqlJs';
 
 export type Database = DatabaseType;
 export type Statement<P extends unknown[] | object = unknown[], R = unknown> = P extends unknown[] ? StatementType<P, R> : StatementType<[P], R>;
 export type { DriverName, DatabaseConstructor } from './driver';
 export { SqliteError } from './driver';
 
-/** What the user may ask for: a driver, or `auto` (better-sqlite3 where it loads, else node:sqlite). */
+/**
+ * What the user may ask for: a driver, or `auto` (better-sqlite3 where it loads, else node:sqlite,
+ * else sql.js, which keeps everything in memory only).
+ */
 export type DriverPreference = DriverName | 'auto';
-export const DRIVER_PREFERENCES: readonly DriverPreference[] = ['auto', 'better-sqlite3', 'node:sqlite'];
+export const DRIVER_PREFERENCES: readonly DriverPreference[] = ['auto', 'better-sqlite3', 'node:sqlite', 'sql.js'];
 /** The environment variable that chooses the driver (it wins over the `rebound.sqliteDriver` setting). */
 export const DRIVER_ENV = 'REBOUND_SQLITE_DRIVER';
 
@@ -21,20 +25,43 @@ export interface DriverInfo {
   sqliteVersion: string;
   /** How it was chosen ("auto: better-sqlite3 could not load (…)", "REBOUND_SQLITE_DRIVER"…). */
   reason: string;
+  /** False for sql.js: databases live in this process's memory and nothing reaches the disk. */
+  persistent: boolean;
 }
 
-/** No SQLite driver could be loaded in this runtime: Rebound then runs without persistence. */
+const INSTALL_HINT =
+  `Rebound's built-in driver needs Node 22.13 or later (node:sqlite): in desktop VS Code that is VS Code 1.101 or later; ` +
+  `for the CLI run it with Node 22.13 or later. Otherwise install the platform-specific Rebound VSIX (it carries better-sqlite3 for your VS Code), ` +
+  `or for the CLI on Node 20 run \`npm rebuild better-sqlite3\`.`;
+
+function runtime(): string {
+  return `Node ${process.versions.node}${process.versions.electron ? ` (Electron ${process.versions.electron})` : ''}`;
+}
+
+/**
+ * What to tell the user, once, when the driver keeps nothing (sql.js): what is missing and how to
+ * get it, and that `storeFile`, when it exists (written by Rebound elsewhere), is not read here.
+ */
+export function memoryOnlyNotice(info: DriverInfo, storeFile?: string): string | undefined {
+  if (info.persistent) return undefined;
+  const chosen = !info.reason.startsWith('auto');
+  return [
+    chosen
+      ? `Rebound uses ${info.name} (${info.reason}), which cannot save to disk.`
+      : `Rebound has no SQLite driver that can save to disk in this runtime (${runtime()}; ${info.reason}).`,
+    'It still runs tasks, retries and classifies their failures, but keeps errors, runs and dead letters in memory only, and cannot apply migrations to SQLite databases.',
+    storeFile && existsSync(storeFile) ? `${storeFile} exists but is not read: what it holds is not shown here, and nothing is added to it.` : '',
+    chosen ? '' : INSTALL_HINT,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The SQLite driver asked for cannot load, or what is asked needs a file and only sql.js (memory) loads. */
 export class NativeModuleError extends Error {
   readonly code = 'RB-STORE-NATIVE';
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      `Rebound cannot load a SQLite driver: ${detail}. ` +
-        `This runtime is Node ${process.versions.node}${process.versions.electron ? ` (Electron ${process.versions.electron})` : ''}. ` +
-        `Rebound's built-in driver needs Node 22.13 or later (node:sqlite): in desktop VS Code that is VS Code 1.101 or later; ` +
-        `for the CLI run it with Node 22.13 or later. Otherwise install the platform-specific Rebound VSIX (it carries better-sqlite3 for your VS Code), ` +
-        `or for the CLI on Node 20 run \`npm rebuild better-sqlite3\`. Until then Rebound classifies and runs tasks but stores nothing.`,
-      options,
-    );
+  constructor(detail: string, options?: { cause?: unknown; lead?: string }) {
+    super(`${options?.lead ?? 'Rebound cannot load a SQLite driver'}: ${detail}. This runtime is ${runtime()}. ${INSTALL_HINT}`, options);
     this.name = 'NativeModuleError';
   }
 }
@@ -121,8 +148,8 @@ export function loadNodeSqliteModule(): NodeSqliteModule {
   }
 }
 
-function loadNodeSqlite(): { ctor: DatabaseConstructor; version: string } {
-  const mod = loadNodeSqliteModule();
+/** A module shaped like node:sqlite (node:sqlite itself, or sql.js) behind the driver interface, probed once. */
+function loadAdapted(mod: NodeSqliteModule): { ctor: DatabaseConstructor; version: string } {
   const ctor = class extends NodeSqliteDatabase {
     constructor(filename: string, options?: { readonly?: boolean; timeout?: number }) {
       super(mod, filename, options);
@@ -138,7 +165,8 @@ function loadNodeSqlite(): { ctor: DatabaseConstructor; version: string } {
 
 const LOADERS: Record<DriverName, () => { ctor: DatabaseConstructor; version: string }> = {
   'better-sqlite3': loadBetterSqlite,
-  'node:sqlite': loadNodeSqlite,
+  'node:sqlite': () => loadAdapted(loadNodeSqliteModule()),
+  'sql.js': () => loadAdapted(loadSqlJsModule()),
 };
 
 function choose(): { ctor: DatabaseConstructor; info: DriverInfo } {
@@ -149,17 +177,17 @@ function choose(): { ctor: DatabaseConstructor; info: DriverInfo } {
   if (pref !== 'auto') {
     try {
       const { ctor, version } = LOADERS[pref]();
-      return { ctor, info: { name: pref, sqliteVersion: version, reason: `chosen by ${source}` } };
+      return { ctor, info: { name: pref, sqliteVersion: version, reason: `chosen by ${source}`, persistent: pref !== 'sql.js' } };
     } catch (err) {
       throw new NativeModuleError(`${pref} (chosen by ${source}) could not load: ${firstLine(err)}`, { cause: err });
     }
   }
   const failures: string[] = [];
-  for (const name of ['better-sqlite3', 'node:sqlite'] as const) {
+  for (const name of ['better-sqlite3', 'node:sqlite', 'sql.js'] as const) {
     try {
       const { ctor, version } = LOADERS[name]();
       const reason = failures.length ? `auto: ${failures.join('; ')}` : 'auto: the first that loads';
-      return { ctor, info: { name, sqliteVersion: version, reason } };
+      return { ctor, info: { name, sqliteVersion: version, reason, persistent: name !== 'sql.js' } };
     } catch (err) {
       failures.push(`${name} could not load (${firstLine(err)})`);
     }
@@ -184,9 +212,37 @@ function driver(): { ctor: DatabaseConstructor; info: DriverInfo } {
   }
 }
 
+/**
+ * The driver for a database file that must really be on disk (a migration target, its snapshots):
+ * refused with {@link NativeModuleError} when only the in-memory sql.js driver loads.
+ */
+export function fileSqlite(): DatabaseConstructor {
+  const d = driver();
+  if (!d.info.persistent) {
+    throw new NativeModuleError(`only ${d.info.name} (in memory, nothing on disk) is in use (${d.info.reason}), and this needs a database file`, {
+      lead: 'Rebound cannot open a SQLite database file',
+    });
+  }
+  return d.ctor;
+}
+
 /** The driver in use (loading it if needed), or the reason none can load. */
 export function sqliteDriver(): DriverInfo {
   return driver().info;
+}
+
+/** False while the memory-only driver (sql.js) is in use: what is recorded ends with the process. */
+export function storeIsPersistent(): boolean {
+  try {
+    return driver().info.persistent;
+  } catch {
+    return true; // no driver at all: opening the store fails and says so
+  }
+}
+
+/** Whether the store at `file` exists: on disk, or in this process's memory under the sql.js driver. */
+export function storeExists(file: string): boolean {
+  return existsSync(file) || sqlJsHolds(file);
 }
 
 /** Forgets the loaded driver so the next open chooses again (tests that switch REBOUND_SQLITE_DRIVER). */

@@ -18,11 +18,15 @@ export interface IntegrationProfile {
   settings?: Record<string, unknown>;
   /** Copy the fixture's .rebound/rebound.db too (benchmarks over a prepared store). */
   keepStore?: boolean;
+  /** Environment of the extension host. */
+  env?: Record<string, string>;
 }
 
 export const PROFILES: IntegrationProfile[] = [
   { name: 'integration', fixture: 'test/fixtures/workspace', suite: 'suite' },
   { name: 'restricted', fixture: 'test/fixtures/restricted', suite: 'restricted', workspaceTrust: true },
+  // No SQLite driver that saves: the memory-only sql.js driver, as where neither better-sqlite3 nor node:sqlite loads.
+  { name: 'memory-only', fixture: 'test/fixtures/workspace', suite: 'memoryOnly', env: { REBOUND_SQLITE_DRIVER: 'sql.js' } },
 ];
 
 const TAG = '[rebound:test] ';
@@ -33,7 +37,7 @@ export async function runIntegration(profile: IntegrationProfile, flavor: Vscode
   const workspace = copyWorkspace(profile.fixture, { keepStore: profile.keepStore });
   const resultsDir = mkdtempSync(join(tmpdir(), 'rb-results-'));
   const resultsFile = join(resultsDir, 'results.json');
-  const env: Record<string, string> = { REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
+  const env: Record<string, string> = { ...profile.env, REBOUND_TEST_RESULTS: resultsFile, REBOUND_TEST_SUITE: profile.suite, REBOUND_TEST_WORKSPACE: workspace, REBOUND_TEST_EXPECT_DRIVER: flavor.expectDriver, REBOUND_TEST_VSCODE_VERSION_EXPECTED: flavor.vscode.split('.').slice(0, 2).join('.') };
   // The PostgreSQL server of the run (run.ts starts one for the integration phases): the
   // PostgreSQL suite fails without it.
   const pgUrl = process.env[PG_URL_ENV];

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { flavorsFromEnv } from './codeServer';
-import { runNodeSqliteUnit } from './driverPhase';
+import { runNodeSqliteUnit, runSqlJsUnit } from './driverPhase';
 import { cleanupAll, installExitHandlers } from './processes';
 import { PROFILES, runIntegration } from './integration';
 import { findFiles, runMocha } from './mochaPhase';
@@ -59,6 +59,8 @@ async function main(): Promise<number> {
     }
     // The SQLite suites once more on the other driver (node:sqlite, Node 22).
     if (process.env.REBOUND_TEST_NODE_SQLITE !== '0') results.push(...(await phase('unit (node:sqlite)', () => runNodeSqliteUnit())));
+    // And on sql.js, the memory-only driver where neither loads (desktop VS Code 1.100, the CLI on Node 20 without a build).
+    results.push(...(await phase('unit (sql.js)', () => runSqlJsUnit())));
   }
   // Each VS Code of the matrix (code-server 4.100.3 on Node 20, the newest code-server on Node 24).
   // The integration phases share one PostgreSQL server (the extension host gets its url), stopped
@@ -75,7 +77,7 @@ async function main(): Promise<number> {
   try {
     for (const flavor of flavorsFromEnv()) {
       if (phases.includes('integration')) {
-        for (const profile of PROFILES) results.push(...(await phase(`${profile.name}@${flavor.name}`, () => runIntegration(profile, flavor))));
+        for (const profile of profilesFromEnv()) results.push(...(await phase(`${profile.name}@${flavor.name}`, () => runIntegration(profile, flavor))));
       }
       if (phases.includes('ui')) {
         results.push(...(await phase(`ui@${flavor.name}`, () => runUi(flavor))));
@@ -106,3 +108,12 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The integration profiles to run: all, or those REBOUND_TEST_PROFILE names (comma-separated). */
+function profilesFromEnv(): typeof PROFILES {
+  const wanted = process.env.REBOUND_TEST_PROFILE?.split(',').map((p) => p.trim()).filter(Boolean);
+  if (!wanted?.length) return PROFILES;
+  const unknown = wanted.filter((w) => !PROFILES.some((p) => p.name === w));
+  if (unknown.length) throw new Error(`REBOUND_TEST_PROFILE: unknown profile(s) ${unknown.join(', ')} (expected ${PROFILES.map((p) => p.name).join(', ')})`);
+  return PROFILES.filter((p) => wanted.includes(p.name));
+}

@@ -5,6 +5,7 @@ import type { NewDeadLetter } from '../../engine/resilience';
 import { DeadLetterRepository } from '../../store/deadLetters';
 import { ErrorStore } from '../../store/errorStore';
 import { workspacePaths } from '../../store/location';
+import { storeIsPersistent } from '../../store/sqlite';
 import {
   describeHolder,
   openMigrator,
@@ -364,8 +365,10 @@ export const migrateCommand: CliCommand = {
       }
       const parked = await recordFailure(ctx, db, err, deadLetter);
       ctx.out.error(`rebound: ${e?.code ? `[${e.code}] ` : ''}${safe(e?.message ?? String(err))}`);
-      if (parked !== undefined) ctx.out.error(`rebound: parked as dead letter #${parked} (once fixed: rebound dlq retry ${parked})`);
-      ctx.out.json({ ok: false, error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) }, ...(parked !== undefined ? { deadLetterId: parked } : {}) });
+      const kept = storeIsPersistent();
+      if (parked !== undefined && kept) ctx.out.error(`rebound: parked as dead letter #${parked} (once fixed: rebound dlq retry ${parked})`);
+      if (parked !== undefined && !kept) ctx.out.error('rebound: not recorded: no SQLite driver that saves to disk is in use (see the warning above)');
+      ctx.out.json({ ok: false, error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) }, ...(parked !== undefined && kept ? { deadLetterId: parked } : {}), recorded: kept });
       return isLockError(err) ? EXIT.locked : EXIT.failed;
     }
   },

@@ -2,6 +2,7 @@ import { isConfigurationError } from '../../engine/errors';
 import { retryHandlers } from '../../engine/resilience';
 import { registerMigrationRetryHandler } from '../../runner/migrations';
 import { openTaskRunner, outcomeVerdict, registerTaskRetryHandler, type OpenedTaskRunner, type TaskProgress, type TaskRunOutcome } from '../../runner/tasks';
+import { storeIsPersistent } from '../../store/sqlite';
 import { writeOrWait } from '../stdio';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
@@ -101,7 +102,11 @@ export function reportOutcome(ctx: CliContext, r: TaskRunOutcome): void {
     return;
   }
   if (v.kind === 'cancelled') {
-    ctx.out.error(`rebound: "${r.task}" was ${v.phrase} (run ${r.runId}); resume it with \`rebound recovery execute ${r.runId}\``);
+    ctx.out.error(
+      storeIsPersistent()
+        ? `rebound: "${r.task}" was ${v.phrase} (run ${r.runId}); resume it with \`rebound recovery execute ${r.runId}\``
+        : `rebound: "${r.task}" was ${v.phrase} (run ${r.runId}); not recorded, so it cannot be resumed later`,
+    );
     return;
   }
   const e = r.error;
@@ -111,6 +116,11 @@ export function reportOutcome(ctx: CliContext, r: TaskRunOutcome): void {
   if (r.problems.length) {
     for (const p of r.problems.slice(0, 20)) ctx.out.error(`rebound:   ${safe(p.file)}:${p.line}${p.column ? `:${p.column}` : ''} ${p.severity} ${safe(p.message)}`);
     if (r.problems.length > 20) ctx.out.error(`rebound:   … and ${r.problems.length - 20} more problems`);
+  }
+  if (!storeIsPersistent()) {
+    // The memory-only driver (see the warning printed first): nothing of this outlives the command.
+    if (r.issueId !== undefined || r.deadLetterId !== undefined) ctx.out.error('rebound:   not recorded: no SQLite driver that saves to disk is in use (see the warning above)');
+    return;
   }
   if (r.issueId !== undefined) ctx.out.error(`rebound:   issue #${r.issueId} (rebound errors show ${r.issueId})`);
   if (r.spooled !== undefined) ctx.out.error(`rebound:   the database could not take the failure; it was kept in ${safe(r.spooled)} and is added when Rebound next opens the database`);
@@ -148,7 +158,7 @@ export const runCommand: CliCommand = {
         undoOnCancel: ctx.flags.has('undo-on-cancel'),
       });
       const verdict = outcomeVerdict(r);
-      ctx.out.json({ ...r, verdict: { kind: verdict.kind, ok: verdict.ok, code: verdict.code ?? null, phrase: verdict.phrase } });
+      ctx.out.json({ ...r, verdict: { kind: verdict.kind, ok: verdict.ok, code: verdict.code ?? null, phrase: verdict.phrase }, recorded: storeIsPersistent() });
       reportOutcome(ctx, r);
       return verdict.exitCode === 0 ? EXIT.ok : EXIT.failed;
     } finally {

@@ -12,7 +12,7 @@ export type HealthNode =
   | FailureNode;
 
 /** The store's SQLite driver as the Health view shows it: the one in use, or why none loads. */
-export type StoreStatus = { driver: string; sqliteVersion: string; reason: string } | { error: string };
+export type StoreStatus = { driver: string; sqliteVersion: string; reason: string; persistent: boolean } | { error: string };
 
 export interface HealthModel {
   report(): HealthReport | undefined;
@@ -74,6 +74,14 @@ export class HealthTreeProvider extends TreeProvider<HealthNode> {
         item.iconPath = ICON.failing;
         item.description = 'none loads: nothing is stored';
         item.tooltip = new SafeMarkdown().bold('No SQLite driver could load').paragraph(s.error).md;
+      } else if (!s.persistent) {
+        item.iconPath = ICON.degraded;
+        item.description = `${s.driver} · in memory: nothing is saved`;
+        item.tooltip = new SafeMarkdown()
+          .bold(`SQLite driver: ${s.driver}, in memory only`)
+          .paragraph('Errors, runs and dead letters last until this window closes; migrations on SQLite cannot run.')
+          .field('SQLite', s.sqliteVersion)
+          .field('Chosen', s.reason).md;
       } else {
         item.iconPath = new vscode.ThemeIcon('database');
         item.description = `${s.driver} · SQLite ${s.sqliteVersion}`;

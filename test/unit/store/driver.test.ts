@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeModuleError, SqliteError, sqlite, sqliteDriver, type Database } from '../../../src/store/sqlite';
+import { memoryOnlyNotice, NativeModuleError, SqliteError, sqlite, sqliteDriver, type Database } from '../../../src/store/sqlite';
 import { sqliteCodeName } from '../../../src/store/sqliteCodes';
 
 /** The driver interface, on whichever driver runs (the unit phase runs this file once per driver). */
@@ -26,6 +26,10 @@ describe(`SQLite driver (${process.env.REBOUND_SQLITE_DRIVER ?? 'auto'}, Node ${
     if (wanted && wanted !== 'auto') assert.equal(info.name, wanted);
     else assert.equal(info.name, 'better-sqlite3', 'auto prefers better-sqlite3 where it loads');
     assert.match(info.sqliteVersion, /^3\.\d+\.\d+$/);
+    assert.equal(info.persistent, info.name !== 'sql.js', 'only sql.js keeps its databases in memory');
+    const notice = memoryOnlyNotice(info);
+    if (info.persistent) assert.equal(notice, undefined);
+    else assert.match(notice ?? '', /^Rebound uses sql\.js \(chosen by REBOUND_SQLITE_DRIVER\), which cannot save to disk\. .*in memory only/);
   });
 
   it('binds as better-sqlite3 does: positional, arrays, named, undefined as NULL, Buffers', () => {
@@ -91,12 +95,22 @@ describe(`SQLite driver (${process.env.REBOUND_SQLITE_DRIVER ?? 'auto'}, Node ${
     assert.throws(() => db.exec('SELECT * FROM missing'), (e: unknown) => (e as SqliteError).code === 'SQLITE_ERROR' && /no such table: missing/.test((e as Error).message));
     const other = new (sqlite())(join(dir, 'x.db'), { timeout: 0 });
     try {
-      db.exec('BEGIN IMMEDIATE');
-      assert.throws(() => other.exec('BEGIN IMMEDIATE'), (e: unknown) => (e as SqliteError).code === 'SQLITE_BUSY');
-      db.exec('ROLLBACK');
+      if (sqliteDriver().persistent) {
+        db.exec('BEGIN IMMEDIATE');
+        assert.throws(() => other.exec('BEGIN IMMEDIATE'), (e: unknown) => (e as SqliteError).code === 'SQLITE_BUSY');
+        db.exec('ROLLBACK');
+      } else {
+        // sql.js: one in-memory database per path in a process, which every open of the path shares.
+        db.prepare('INSERT INTO t (a) VALUES (?)').run('seen by the other');
+        assert.deepStrictEqual(other.prepare('SELECT a FROM t').pluck().all(), ['seen by the other']);
+      }
     } finally {
       other.close();
     }
+    assert.throws(() => db.prepare('INSERT INTO t (id, a) VALUES (1, ?), (2, ?)').run('same', 'same'), (e: unknown) => (e as SqliteError).code === 'SQLITE_CONSTRAINT_UNIQUE');
+    db.exec('CREATE TABLE child (p INTEGER NOT NULL REFERENCES t(id))');
+    assert.throws(() => db.prepare('INSERT INTO child (p) VALUES (?)').run(99), (e: unknown) => (e as SqliteError).code === 'SQLITE_CONSTRAINT_FOREIGNKEY');
+    assert.throws(() => db.prepare('INSERT INTO child (p) VALUES (?)').run(null), (e: unknown) => (e as SqliteError).code === 'SQLITE_CONSTRAINT_NOTNULL');
     assert.equal(sqliteCodeName(2067), 'SQLITE_CONSTRAINT_UNIQUE');
     assert.equal(sqliteCodeName(517), 'SQLITE_BUSY_SNAPSHOT');
     assert.equal(sqliteCodeName(26), 'SQLITE_NOTADB');
@@ -106,6 +120,10 @@ describe(`SQLite driver (${process.env.REBOUND_SQLITE_DRIVER ?? 'auto'}, Node ${
   it('backs up a consistent copy to a file', async () => {
     db.prepare('INSERT INTO t (a) VALUES (?)').run('kept');
     const copy = join(dir, 'copy.db');
+    if (!sqliteDriver().persistent) {
+      await assert.rejects(db.backup(copy), /in memory only: there is no file to back up/);
+      return;
+    }
     await db.backup(copy);
     const c = new (sqlite())(copy, { readonly: true });
     try {
@@ -131,6 +149,7 @@ describe(`SQLite driver (${process.env.REBOUND_SQLITE_DRIVER ?? 'auto'}, Node ${
     const out = run('node:sqlite');
     if (nodeHasSqlite) assert.match(out, /^loaded node:sqlite/);
     else assert.match(out, /^RB-STORE-NATIVE Rebound cannot load a SQLite driver: node:sqlite \(chosen by REBOUND_SQLITE_DRIVER\) could not load.*Node 22\.13 or later/);
-    assert.ok(new NativeModuleError('x').message.includes('stores nothing'));
+    assert.match(run('sql.js'), /^loaded sql\.js/);
+    assert.match(new NativeModuleError('x').message, /^Rebound cannot load a SQLite driver: x\. This runtime is Node [\d.]+.*Node 22\.13 or later.*platform-specific Rebound VSIX/);
   });
 });

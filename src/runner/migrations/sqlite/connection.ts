@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { sqlite, type Database, type Statement } from '../../../store/sqlite';
+import { fileSqlite, type Database, type Statement } from '../../../store/sqlite';
 
 export interface SqliteTargetOptions {
   file: string;
@@ -45,7 +45,7 @@ export class SqliteConnection {
   get db(): Database {
     if (!this.connection) {
       if (this.options.file !== ':memory:') mkdirSync(dirname(this.options.file), { recursive: true });
-      const Database = sqlite();
+      const Database = fileSqlite();
       const db = new Database(this.options.file);
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
       this.connection = db;

@@ -1,5 +1,5 @@
 import { schemaHash, schemaHashOfKeys, SchemaHasher, describeStatement, tokenize, type SchemaObject } from '../../../engine/migrations';
-import { sqlite, type Database } from '../../../store/sqlite';
+import { fileSqlite, type Database } from '../../../store/sqlite';
 import type { MigrationSchema } from '../target';
 import type { SqliteConnection } from './connection';
 
@@ -104,7 +104,7 @@ export class SqliteSchema implements MigrationSchema {
   }
 
   replayHash(objects: readonly SchemaObject[] | null, statements: readonly string[]): string {
-    const Database = sqlite();
+    const Database = fileSqlite();
     const scratch = new Database(':memory:');
     try {
       if (objects) recreateSchema(scratch, objects, this.conn.own);

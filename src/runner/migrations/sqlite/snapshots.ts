@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { sqlite } from '../../../store/sqlite';
+import { fileSqlite } from '../../../store/sqlite';
 import type { SqliteTarget } from '../sqliteTarget';
 import type { LockRow, MigrationSnapshots } from '../target';
 import type { SqliteConnection } from './connection';
@@ -24,7 +24,7 @@ export class SqliteSnapshots implements MigrationSnapshots {
   async restoreFrom(file: string, lock: LockRow | undefined): Promise<void> {
     const tmp = `${this.conn.file}.restore-${randomBytes(4).toString('hex')}`;
     copyFileSync(file, tmp);
-    const Database = sqlite();
+    const Database = fileSqlite();
     const source = new Database(tmp);
     try {
       const hasLock = source.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.conn.names.lock) as { n: number };
