@@ -207,6 +207,8 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     }
   };
 
+  let migrationsRefresh: ReturnType<typeof setTimeout> | undefined;
+
   // The status bar shows the health summary once the workbench is idle, never during activation.
   const idle = setTimeout(() => {
     refresh();
@@ -260,9 +262,17 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, remediation, RemediationProvider.metadata),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, remediation),
     migrations.onDidChange(() => {
-      migrationFiles.refreshAll();
-      refresh(); // Health and the status bar say what the databases' status says
+      // In a task of its own, coalesced: a job starting (or ending) marks its database in the
+      // Migrations view at once, and the store's health and the files' marks follow a moment
+      // later, not in the same block of host-thread work as the command that started the job.
+      if (migrationsRefresh) return;
+      migrationsRefresh = setTimeout(() => {
+        migrationsRefresh = undefined;
+        migrationFiles.refreshAll();
+        refresh(); // Health and the status bar say what the databases' status says
+      }, 0);
     }),
+    { dispose: () => clearTimeout(migrationsRefresh) },
     vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sql', scheme: 'file' }, migrationFiles, MigrationFileDiagnostics.metadata),
     config.onDidChange(() => {
       migrations.invalidate();

@@ -2,7 +2,7 @@ import { createClassifier, type Classifier } from '../engine/classify/classifier
 import type { UserRule } from '../engine/classify/ruleSchema';
 import { systemClock, type Clock } from '../engine/clock';
 import { EventEmitter, type Disposable, type Event } from '../engine/event';
-import { evaluateHealth, type HealthNote, type HealthReport } from '../engine/health/evaluate';
+import { evaluateHealth, type ComponentMetrics, type HealthNote, type HealthReport } from '../engine/health/evaluate';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../engine/health/thresholdsSchema';
 import { DEFAULT_ISSUE_POLICY, type IgnoreCondition, type IssuePolicy, type IssueTransition } from '../engine/issues/issueState';
 import type { LimitsConfig } from '../engine/issues/limitsSchema';
@@ -12,7 +12,7 @@ import { openDatabase, type OpenOptions } from './database';
 import { EventRepository, type EventFilter, type EventPage, type RecordInput, type RecordResult, type StoredEvent } from './events';
 import { exportEvents, type ExportFormat } from './export';
 import { IssueRepository, type Issue, type IssueFilter, type IssuePage, type IssueSortKey, type PageRequest } from './issues';
-import type { Database } from './sqlite';
+import type { Database, Statement } from './sqlite';
 import { StatsRepository, type Statistics } from './stats';
 import { EventBudget, SizeLimit, resolveLimits, type SizeTrim } from './limits';
 import { SpoolKeeper, type SpoolImport } from './spoolKeeper';
@@ -69,6 +69,8 @@ export class ErrorStore implements Disposable {
   private readonly sizeLimit: SizeLimit;
   /** What the size limit removed last (for health and tests). */
   lastTrim: SizeTrim | undefined;
+  private healthCache: { key: string; metrics: ComponentMetrics[] } | undefined;
+  private readonly healthKey: { dataVersion: Statement<[], number>; totalChanges: Statement<[], number> };
 
   /**
    * Opens (creating or upgrading) the database file and imports what was spooled for it; see
@@ -97,6 +99,10 @@ export class ErrorStore implements Disposable {
     const policy: IssuePolicy = { ...DEFAULT_ISSUE_POLICY, ...stripUndefined(options.issuePolicy ?? {}), windowMs: this.retention.floodWindowMs };
     this.issues = new IssueRepository(db, policy);
     this.stats = new StatsRepository(db);
+    this.healthKey = {
+      dataVersion: db.prepare('PRAGMA data_version').pluck() as Statement<[], number>,
+      totalChanges: db.prepare('SELECT total_changes()').pluck() as Statement<[], number>,
+    };
     const classifier = options.classifier ?? createClassifier(options.rules ?? []);
     const limits = resolveLimits(options.limits);
     this.events = new EventRepository(db, this.issues, {
@@ -264,7 +270,22 @@ export class ErrorStore implements Disposable {
     const notes = [...this.notices.map((reason) => ({ component: 'store', status: 'degraded' as const, reason })), ...extra];
     // The memory-only driver (sql.js) holds a named store in memory: healthy it is not, since nothing is saved.
     if (this.db.memory && this.db.name !== ':memory:' && this.db.name !== '') notes.push({ component: 'store', status: 'degraded', reason: 'in memory only (the sql.js driver): nothing is saved' });
-    return evaluateHealth(this.stats.healthMetrics(this.clock.now(), this.thresholds.windowHours), this.thresholds, notes);
+    return evaluateHealth(this.healthMetrics(), this.thresholds, notes);
+  }
+
+  /**
+   * The per-component figures health is judged on, read again only when the database changed
+   * (a write on this connection or any other) or the minute turned: the views and the status bar
+   * ask on every change of anything (a migration starting, say), and over a million events the read
+   * takes tens of milliseconds of the extension host's thread.
+   */
+  private healthMetrics(): ComponentMetrics[] {
+    const now = this.clock.now();
+    const key = `${Math.floor(now / 60_000)}:${this.healthKey.dataVersion.get()}:${this.healthKey.totalChanges.get()}`;
+    if (this.healthCache?.key === key) return this.healthCache.metrics;
+    const metrics = this.stats.healthMetrics(now, this.thresholds.windowHours);
+    this.healthCache = { key, metrics };
+    return metrics;
   }
 
   /** Deletes events of resolved issues older than `days` (default: the configured retention). Returns rows deleted. */

@@ -194,14 +194,17 @@ export class StatsRepository {
       if (!m) metrics.set(component, (m = emptyMetrics(component)));
       return m;
     };
+    // Counted in SQL, by what decides the component (see healthComponentOf): a few rows, not one per issue.
     for (const r of this.db
       .prepare(
-        `SELECT component, task, migration, severity FROM issues WHERE status = 'unresolved'`,
+        `SELECT component, task IS NOT NULL AS has_task, migration IS NOT NULL AS has_migration,
+                count(*) AS n, sum(severity = 'CRITICAL') AS critical
+         FROM issues WHERE status = 'unresolved' GROUP BY component, has_task, has_migration`,
       )
-      .all() as Array<{ component: string | null; task: string | null; migration: string | null; severity: Severity }>) {
-      const m = get(healthComponentOf(r));
-      m.unresolvedIssues += 1;
-      if (r.severity === 'CRITICAL') m.unresolvedCritical += 1;
+      .all() as Array<{ component: string | null; has_task: number; has_migration: number; n: number; critical: number }>) {
+      const m = get(healthComponentOf({ component: r.component, task: r.has_task ? 'x' : null, migration: r.has_migration ? 'x' : null }));
+      m.unresolvedIssues += r.n;
+      m.unresolvedCritical += r.critical;
     }
     for (const r of this.db
       .prepare('SELECT component, sum(count) AS n FROM event_buckets WHERE hour > ? GROUP BY component')

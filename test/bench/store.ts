@@ -17,6 +17,8 @@
  *  2. the first page of issues and the dashboard statistics over 1,000,000 stored events;
  *  3. classification throughput with the built-in rules, in output lines per second.
  */
+import { spawnSync } from 'node:child_process';
+import { ensureNode, NODE22_VERSION } from '../harness/nodeRuntime';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -302,8 +304,6 @@ export async function run(report: (line: string) => void): Promise<void> {
  */
 async function runOtherDriver(report: (line: string) => void): Promise<void> {
   if (process.env.REBOUND_SQLITE_DRIVER === 'node:sqlite') return;
-  const { ensureNode, NODE22_VERSION } = await import('../harness/nodeRuntime');
-  const { spawnSync } = await import('node:child_process');
   const node = await ensureNode(NODE22_VERSION);
   report(`recording on node:sqlite (Node ${NODE22_VERSION}), each side measured through that driver:`);
   const r = spawnSync(node, ['-e', `require(${JSON.stringify(__filename)}).runRecording((l) => console.log(l)).catch((e) => { console.error(e); process.exit(1); })`], {

@@ -50,19 +50,21 @@ export function registerMigrationCommands(service: MigrationsService, log: vscod
   const pickDb = async (arg: unknown): Promise<ResolvedDatabase | undefined> => {
     const n = arg as MigrationNode | undefined;
     if (n && n.kind !== 'failure' && n.state?.db) return n.state.db;
-    const states = service.states();
+    // From config.json alone: picking a database reads none of them (that would block the host
+    // thread before the job even starts).
+    const dbs = service.configured();
     const named = commandArgs(arg);
     if (named) {
-      const found = states.find((s) => s.db.name === named.database)?.db;
-      if (!found) void vscode.window.showErrorMessage(`Rebound: no database named "${named.database}" in .rebound/config.json (configured: ${states.map((s) => s.db.name).join(', ') || 'none'}).`);
+      const found = dbs.find((db) => db.name === named.database);
+      if (!found) void vscode.window.showErrorMessage(`Rebound: no database named "${named.database}" in .rebound/config.json (configured: ${dbs.map((db) => db.name).join(', ') || 'none'}).`);
       return found;
     }
-    if (states.length === 0) {
+    if (dbs.length === 0) {
       void vscode.window.showInformationMessage('Rebound: no databases are configured in .rebound/config.json ("databases").');
       return undefined;
     }
-    if (states.length === 1) return states[0].db;
-    return (await vscode.window.showQuickPick(states.map((s) => ({ label: s.db.name, description: s.db.file, db: s.db })), { title: 'Database' }))?.db;
+    if (dbs.length === 1) return dbs[0];
+    return (await vscode.window.showQuickPick(dbs.map((db) => ({ label: db.name, description: db.file, db })), { title: 'Database' }))?.db;
   };
   const onProgress = (p: MigrationProgress, report: (m: string) => void) => {
     const text = progressText(p);

@@ -52,7 +52,11 @@ export class MigrationsService extends Disposable {
   private cache: DatabaseState[] | undefined;
   private history = new Map<string, Map<string, AppliedMigration>>();
   private readonly changed = this._register(new vscode.EventEmitter<void>());
+  /** A database's status may have changed (files, history, config): views and health read it again. */
   readonly onDidChange = this.changed.event;
+  private readonly activity = this._register(new vscode.EventEmitter<void>());
+  /** Only what runs changed (a job started on a database): nothing any database holds. */
+  readonly onDidChangeActivity = this.activity.event;
 
   private readonly watchers = new Map<string, vscode.Disposable>();
   /** Folders are watched from the first read of the status on (activation reads nothing). */
@@ -109,6 +113,16 @@ export class MigrationsService extends Disposable {
     this.history.clear();
     this.changed.fire();
     if (this.watching) this.watchFolders();
+  }
+
+  /**
+   * A job started on `db`: its row shows it migrating, from the status read last. Nothing is read
+   * (the other databases did not change), so the command that starts the job stays short on the
+   * host thread; when the job ends, `invalidate` reads everything again.
+   */
+  private activityChanged(db: ResolvedDatabase): void {
+    if (this.cache) this.cache = this.cache.map((s) => (s.db.name === db.name ? this.readState(s.db) : s));
+    this.activity.fire();
   }
 
   /**
@@ -278,6 +292,15 @@ export class MigrationsService extends Disposable {
     return this.states().reduce((n, s) => n + (s.status?.entries.filter((e) => e.state === 'pending').length ?? 0), 0);
   }
 
+  /** The databases config.json configures (none while its `databases` section is invalid); reads none of them. */
+  configured(): ResolvedDatabase[] {
+    try {
+      return this.databases();
+    } catch {
+      return [];
+    }
+  }
+
   folders(): string[] {
     try {
       return this.databases().map((d) => d.migrationsDir);
@@ -336,7 +359,7 @@ export class MigrationsService extends Disposable {
         const ac = new AbortController();
         this.running.add(ac);
         this.migrating.set(db.name, (this.migrating.get(db.name) ?? 0) + 1);
-        this.invalidate(); // the view shows it migrating
+        this.activityChanged(db); // the view shows it migrating
         const sub = token.onCancellationRequested(() => ac.abort(new Error('Cancelled')));
         try {
           return await runInWorker(db, job, {

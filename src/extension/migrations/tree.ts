@@ -26,6 +26,7 @@ export class MigrationsTreeProvider extends TreeProvider<MigrationNode> {
   ) {
     super();
     this._register(service.onDidChange(() => this.refresh()));
+    this._register(service.onDidChangeActivity(() => this.refresh()));
   }
 
   getChildren(node?: MigrationNode): MigrationNode[] {
