@@ -12,7 +12,7 @@ import { openDatabase, type OpenOptions } from './database';
 import { EventRepository, type EventFilter, type EventPage, type RecordInput, type RecordResult, type StoredEvent } from './events';
 import { exportEvents, type ExportFormat } from './export';
 import { IssueRepository, type Issue, type IssueFilter, type IssuePage, type IssueSortKey, type PageRequest } from './issues';
-import type { Database, Statement } from './sqlite';
+import type { Database } from './sqlite';
 import { StatsRepository, type Statistics } from './stats';
 import { EventBudget, SizeLimit, resolveLimits, type SizeTrim } from './limits';
 import { SpoolKeeper, type SpoolImport } from './spoolKeeper';
@@ -70,7 +70,6 @@ export class ErrorStore implements Disposable {
   /** What the size limit removed last (for health and tests). */
   lastTrim: SizeTrim | undefined;
   private healthCache: { key: string; metrics: ComponentMetrics[] } | undefined;
-  private readonly healthKey: { dataVersion: Statement<[], number>; totalChanges: Statement<[], number> };
 
   /**
    * Opens (creating or upgrading) the database file and imports what was spooled for it; see
@@ -99,10 +98,6 @@ export class ErrorStore implements Disposable {
     const policy: IssuePolicy = { ...DEFAULT_ISSUE_POLICY, ...stripUndefined(options.issuePolicy ?? {}), windowMs: this.retention.floodWindowMs };
     this.issues = new IssueRepository(db, policy);
     this.stats = new StatsRepository(db);
-    this.healthKey = {
-      dataVersion: db.prepare('PRAGMA data_version').pluck() as Statement<[], number>,
-      totalChanges: db.prepare('SELECT total_changes()').pluck() as Statement<[], number>,
-    };
     const classifier = options.classifier ?? createClassifier(options.rules ?? []);
     const limits = resolveLimits(options.limits);
     this.events = new EventRepository(db, this.issues, {
@@ -281,7 +276,7 @@ export class ErrorStore implements Disposable {
    */
   private healthMetrics(): ComponentMetrics[] {
     const now = this.clock.now();
-    const key = `${Math.floor(now / 60_000)}:${this.healthKey.dataVersion.get()}:${this.healthKey.totalChanges.get()}`;
+    const key = `${Math.floor(now / 60_000)}:${this.events.changeMark()}`;
     if (this.healthCache?.key === key) return this.healthCache.metrics;
     const metrics = this.stats.healthMetrics(now, this.thresholds.windowHours);
     this.healthCache = { key, metrics };

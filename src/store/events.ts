@@ -334,6 +334,14 @@ export class EventRepository {
   }
 
   /** After a commit: the states this batch wrote are what the database holds. */
+  /**
+   * Changes when the database does: a commit by another connection (data_version) or any write on
+   * this one (total_changes). What is cached from a read holds while this stays the same.
+   */
+  changeMark(): string {
+    return `${this.dataVersion.get()}:${this.totalChanges.get()}`;
+  }
+
   private remember(): void {
     const pending = this.pending;
     this.pending = undefined;

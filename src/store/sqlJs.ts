@@ -59,19 +59,36 @@ function guard<T>(fn: () => T): T {
   }
 }
 
+/** A BigInt as sql.js can bind it: a number while exact, else its decimal text. */
+function bindable(v: unknown): unknown {
+  return typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
+}
+
 /** Binds node:sqlite-style parameters (positional values, or one object of bare names first). */
 function bind(stmt: SqlJsStatement, params: unknown[]): void {
-  const values = params.map((v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v));
-  const first = values[0];
+  const first = params[0];
   if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) {
-    if (values.length > 1) throw new Error('sql.js driver: named and positional parameters in one call are not supported');
+    if (params.length > 1) throw new Error('sql.js driver: named and positional parameters in one call are not supported');
     const named: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(first)) {
-      const value = typeof v === 'bigint' ? Number(v) : v;
-      for (const prefix of ['@', ':', '$']) named[prefix + k] = value;
+      for (const prefix of ['@', ':', '$']) named[prefix + k] = bindable(v);
     }
     stmt.bind(named);
-  } else if (values.length) stmt.bind(values);
+  } else if (params.length) stmt.bind(params.map(bindable));
+}
+
+/** `SELECT last_insert_rowid()` of each database, prepared once (every INSERT asks). */
+const lastRowid = new WeakMap<SqlJsDatabase, SqlJsStatement>();
+
+function lastInsertRowid(db: SqlJsDatabase): number {
+  let stmt = lastRowid.get(db);
+  if (!stmt) lastRowid.set(db, (stmt = guard(() => db.prepare('SELECT last_insert_rowid()'))));
+  try {
+    stmt.step();
+    return stmt.get()[0] as number;
+  } finally {
+    stmt.reset();
+  }
 }
 
 // Statements the store dropped are freed when collected (WebAssembly memory is not).
@@ -113,14 +130,7 @@ class Statement {
 
   run(...params: unknown[]): { changes: number; lastInsertRowid: number } {
     for (const _ of this.rows(params)) void _;
-    const changes = this.db.getRowsModified();
-    const id = guard(() => this.db.prepare('SELECT last_insert_rowid()'));
-    try {
-      id.step();
-      return { changes, lastInsertRowid: id.get()[0] as number };
-    } finally {
-      id.free();
-    }
+    return { changes: this.db.getRowsModified(), lastInsertRowid: lastInsertRowid(this.db) };
   }
 
   get(...params: unknown[]): unknown {

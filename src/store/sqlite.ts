@@ -27,6 +27,8 @@ export interface DriverInfo {
   reason: string;
   /** False for sql.js: databases live in this process's memory and nothing reaches the disk. */
   persistent: boolean;
+  /** Chosen by `auto` (the first that loads), not asked for by the setting or REBOUND_SQLITE_DRIVER. */
+  auto: boolean;
 }
 
 const INSTALL_HINT =
@@ -44,14 +46,13 @@ function runtime(): string {
  */
 export function memoryOnlyNotice(info: DriverInfo, storeFile?: string): string | undefined {
   if (info.persistent) return undefined;
-  const chosen = !info.reason.startsWith('auto');
   return [
-    chosen
+    !info.auto
       ? `Rebound uses ${info.name} (${info.reason}), which cannot save to disk.`
       : `Rebound has no SQLite driver that can save to disk in this runtime (${runtime()}; ${info.reason}).`,
     'It still runs tasks, retries and classifies their failures, but keeps errors, runs and dead letters in memory only, and cannot apply migrations to SQLite databases.',
     storeFile && existsSync(storeFile) ? `${storeFile} exists but is not read: what it holds is not shown here, and nothing is added to it.` : '',
-    chosen ? '' : INSTALL_HINT,
+    info.auto ? INSTALL_HINT : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -177,7 +178,7 @@ function choose(): { ctor: DatabaseConstructor; info: DriverInfo } {
   if (pref !== 'auto') {
     try {
       const { ctor, version } = LOADERS[pref]();
-      return { ctor, info: { name: pref, sqliteVersion: version, reason: `chosen by ${source}`, persistent: pref !== 'sql.js' } };
+      return { ctor, info: { name: pref, sqliteVersion: version, reason: `chosen by ${source}`, persistent: pref !== 'sql.js', auto: false } };
     } catch (err) {
       throw new NativeModuleError(`${pref} (chosen by ${source}) could not load: ${firstLine(err)}`, { cause: err });
     }
@@ -187,7 +188,7 @@ function choose(): { ctor: DatabaseConstructor; info: DriverInfo } {
     try {
       const { ctor, version } = LOADERS[name]();
       const reason = failures.length ? `auto: ${failures.join('; ')}` : 'auto: the first that loads';
-      return { ctor, info: { name, sqliteVersion: version, reason, persistent: name !== 'sql.js' } };
+      return { ctor, info: { name, sqliteVersion: version, reason, persistent: name !== 'sql.js', auto: true } };
     } catch (err) {
       failures.push(`${name} could not load (${firstLine(err)})`);
     }

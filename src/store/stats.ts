@@ -197,7 +197,7 @@ export class StatsRepository {
     // Counted in SQL, by what decides the component (see healthComponentOf): a few rows, not one per issue.
     for (const r of this.db
       .prepare(
-        `SELECT component, task IS NOT NULL AS has_task, migration IS NOT NULL AS has_migration,
+        `SELECT component, coalesce(task, '') <> '' AS has_task, coalesce(migration, '') <> '' AS has_migration,
                 count(*) AS n, sum(severity = 'CRITICAL') AS critical
          FROM issues WHERE status = 'unresolved' GROUP BY component, has_task, has_migration`,
       )
