@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { systemClock, type Clock } from '../engine/clock';
 
 /** Disposes every item, the later ones too when one throws (the first error is rethrown after). */
 export function disposeAll(disposables: Iterable<vscode.Disposable>): void {
@@ -56,4 +57,34 @@ export class MutableDisposable<T extends vscode.Disposable> implements vscode.Di
   dispose(): void {
     this.value = undefined;
   }
+}
+
+/**
+ * Runs `steps` one after another, each in a task of its own on the extension host's thread (the
+ * first after `delayMs`): work that would hold every extension of the window back for one long
+ * block is cut into short ones, with the window's other work free to run between them. A step that
+ * throws does not stop the next. Disposing cancels the steps not yet run.
+ */
+export function inTurns(steps: ReadonlyArray<() => void>, delayMs: number, clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock): vscode.Disposable {
+  let handle: unknown;
+  let next = 0;
+  const schedule = (ms: number) => {
+    handle = clock.setTimeout(() => {
+      handle = undefined;
+      const step = steps[next++];
+      try {
+        step();
+      } finally {
+        if (next < steps.length) schedule(0);
+      }
+    }, ms);
+  };
+  if (steps.length) schedule(delayMs);
+  return {
+    dispose: () => {
+      if (handle !== undefined) clock.clearTimeout(handle);
+      handle = undefined;
+      next = steps.length;
+    },
+  };
 }

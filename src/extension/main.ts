@@ -32,6 +32,7 @@ import { HealthTreeProvider, type HealthNode } from './health/tree';
 import { GuidanceDocuments } from './issuePage/guidanceDocument';
 import { registerIssuePage } from './issuePage/register';
 import { RenderClock } from './ui/renderClock';
+import { inTurns } from './lifecycle';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface ReboundApi {
@@ -209,19 +210,30 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
 
   let migrationsRefresh: ReturnType<typeof setTimeout> | undefined;
 
-  // The status bar shows the health summary once the workbench is idle, never during activation.
-  const idle = setTimeout(() => {
-    refresh();
-    migrationFiles.refreshAll();
-    // Runs whose process died with an earlier window: the user decides what happens to them.
-    if (vscode.workspace.isTrusted) {
-      const settings = vscode.workspace.getConfiguration('rebound', session.folder);
-      void handleInterrupted(
-        () => runner,
-        (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
-        settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log).finally(refresh);
-    }
-  }, 1500);
+  // The first read waits until the workbench is idle, never during activation, and goes in turns,
+  // each a short task of its own on the host thread every extension shares: the SQLite driver
+  // loaded, config.json read, the database opened, the migration targets' status read, the views,
+  // badges and status bar, the migration files' marks, then runs whose process died with an earlier
+  // window (the user decides what happens to them).
+  const startup = inTurns(
+    [
+      () => void session.driver(),
+      () => void config.get(),
+      () => void session.store(),
+      () => void migrations.states(),
+      refresh,
+      () => migrationFiles.refreshAll(),
+      () => {
+        if (!vscode.workspace.isTrusted) return;
+        const settings = vscode.workspace.getConfiguration('rebound', session.folder);
+        void handleInterrupted(
+          () => runner,
+          (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
+          settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log).finally(refresh);
+      },
+    ],
+    1500,
+  );
 
   // Relative times and countdowns are computed at render: re-render what shows them while it is visible.
   const clock = new RenderClock([
@@ -244,7 +256,7 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
     deadLettersView,
     healthView,
     statusBar,
-    { dispose: () => clearTimeout(idle) },
+    startup,
     clock,
     session.onDidChange(refresh),
     migrations,

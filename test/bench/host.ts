@@ -5,7 +5,8 @@
  *  (a) applies migrations that backfill 1,000,000 rows and index them,
  *  (b) refreshes the dashboard and the Errors view over 1,000,000 stored events,
  *  (c) receives 200 keystrokes in a migration file,
- * each side by side with the same work done on the extension host's thread as before issue 16.
+ * each side by side with the same work done on the extension host's thread as before issue 16,
+ * and Rebound's own start (activation and its first read), which would otherwise fall into (a).
  * Target: a maximum delay under 50 ms for Rebound's side of each. Every extension of a window
  * shares this thread: its delay is how long they all wait.
  */
@@ -78,6 +79,8 @@ export async function run(report: (line: string) => void): Promise<void> {
       report(`\nVS Code ${flavor.vscode} (code-server ${flavor.codeServer}), Node ${flavor.node ?? process.versions.node}: event-loop delay of the extension host (target: max < ${TARGET_MS} ms for Rebound)`);
       report(`  ${'scenario'.padEnd(12)} ${'side'.padEnd(12)} ${'max ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'wall ms'.padStart(8)}  what`);
       for (const r of rows) report(`  ${r.scenario.padEnd(12)} ${r.side.padEnd(12)} ${r.maxMs.toFixed(1).padStart(8)} ${r.p99Ms.toFixed(1).padStart(8)} ${Math.round(r.wallMs).toString().padStart(8)}  ${r.what}`);
+      const startup = rows.find((r) => r.scenario === 'startup');
+      if (startup) report(`  startup: Rebound's max delay ${startup.maxMs.toFixed(1)} ms (${startup.maxMs < TARGET_MS ? 'meets' : 'MISSES'} the ${TARGET_MS} ms target)`);
       for (const scenario of ['migrations', 'views', 'keystrokes'] as const) {
         const ours = rows.find((r) => r.scenario === scenario && r.side === 'rebound');
         const host = rows.find((r) => r.scenario === scenario && r.side === 'host thread');
