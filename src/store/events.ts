@@ -197,8 +197,9 @@ export class EventRepository {
   private readonly totalChanges: Statement<[], number>;
   /** Issue id and state by fingerprint, as the last committed batch left them (see `store`). */
   private readonly issueCache = new Map<string, { id: number; state: IssueState; description: IssueDescription }>();
-  private cacheMark: { version: number; changes: number } | undefined;
-  private pending: { version: number; changes: number; touched: Map<string, Touched> } | undefined;
+  /** The database's changeMark when the issue cache was last brought up to date. */
+  private cacheMark: string | undefined;
+  private pending: { mark: string; touched: Map<string, Touched> } | undefined;
   private readonly fkOff: Statement;
   private readonly fkRestore: Statement;
 
@@ -261,10 +262,9 @@ export class EventRepository {
     // The remembered issue states hold only while nobody else wrote: no other connection
     // (data_version, read inside this write transaction) and no other write on this one
     // (total_changes, which counts every row this connection changed since it opened).
-    const version = this.dataVersion.get()!;
     const mark = this.cacheMark;
     this.cacheMark = undefined;
-    if (mark === undefined || mark.version !== version || mark.changes !== this.totalChanges.get()) this.issueCache.clear();
+    if (mark === undefined || mark !== this.changeMark()) this.issueCache.clear();
     const touched = new Map<string, Touched>();
     const buckets = new Map<string, Bucket>();
     let last: Bucket | undefined;
@@ -318,7 +318,8 @@ export class EventRepository {
     for (const t of touched.values()) this.issues.saveAfterEvents(t.id, t.description, t.state, t.stored, t.dropped, t.lastEventId, t.previous);
     for (const b of buckets.values()) this.bucket.run(b.hour, b.severity, b.category, b.component, b.count);
     budget?.end();
-    this.pending = { version, changes: this.totalChanges.get()!, touched };
+    // data_version cannot move inside this write transaction: the mark is the one after this batch.
+    this.pending = { mark: this.changeMark(), touched };
     return results;
   }
 
@@ -333,7 +334,6 @@ export class EventRepository {
     p.values[FINGERPRINT] = p.description.fingerprint;
   }
 
-  /** After a commit: the states this batch wrote are what the database holds. */
   /**
    * Changes when the database does: a commit by another connection (data_version) or any write on
    * this one (total_changes). What is cached from a read holds while this stays the same.
@@ -342,13 +342,14 @@ export class EventRepository {
     return `${this.dataVersion.get()}:${this.totalChanges.get()}`;
   }
 
+  /** After a commit: the states this batch wrote are what the database holds. */
   private remember(): void {
     const pending = this.pending;
     this.pending = undefined;
     if (pending === undefined) return;
     if (this.issueCache.size + pending.touched.size > ISSUE_CACHE_LIMIT) this.issueCache.clear();
     for (const [fp, t] of pending.touched) this.issueCache.set(fp, { id: t.id, state: t.state, description: t.description });
-    this.cacheMark = { version: pending.version, changes: pending.changes };
+    this.cacheMark = pending.mark;
   }
 
   get(id: number): StoredEvent | undefined {
