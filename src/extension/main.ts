@@ -226,10 +226,13 @@ function registerViews(context: vscode.ExtensionContext, session: ReboundSession
       () => {
         if (!vscode.workspace.isTrusted) return;
         const settings = vscode.workspace.getConfiguration('rebound', session.folder);
+        // The views were just read: they are read again only when interrupted runs were acted on, so a
+        // click on a row in the first seconds is not lost to a re-render that shows nothing new.
         void handleInterrupted(
           () => runner,
           (name, resume) => runTaskInTerminal(taskProvider, coordinator, name, resume),
-          settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log).finally(refresh);
+          settings.get<RecoveryStrategySetting>('recovery.strategy', 'guided'), notificationsSetting(session.folder), log,
+        ).then((acted) => acted && refresh(), refresh);
       },
     ],
     1500,

@@ -103,8 +103,14 @@ export async function ensureCodeServer(flavor: VscodeFlavor = OLDEST): Promise<s
     rmSync(stage, { recursive: true, force: true });
   }
 
+  // Under `npm test` the environment carries the outer npm's settings; npm 11 takes them as its own,
+  // among them npm_config_user_agent ("… node/v20 …"), which code-server's postinstall reads for the
+  // Node major version. The install gets none of them, so its npm describes the Node it runs on.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   const env = {
-    ...process.env,
+    ...inherited,
+    // code-server 4.100's postinstall, run as root, refuses unless this is set (npm 11 warns that it
+    // does not know the setting; the script reads it from the environment).
     npm_config_unsafe_perm: 'true',
     npm_config_yes: 'true',
     npm_config_audit: 'false',

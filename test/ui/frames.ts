@@ -1,4 +1,4 @@
-import type { Frame } from 'playwright-core';
+import type { Frame, Locator } from 'playwright-core';
 import { session } from './session';
 
 /**
@@ -15,6 +15,22 @@ export async function webviewFrame(selector: string, timeoutMs = 30_000): Promis
     }
     if (Date.now() > end) throw new Error(`no webview shows ${selector}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Clicks `target` (a row that opens a webview) until a webview shows `selector`. A click that lands
+ * while the workbench re-renders the row (a view refresh in the first seconds after a reload) can
+ * be dropped by VS Code's list; a second click on the same row does what the first one meant.
+ */
+export async function clickForWebview(target: Locator, selector: string, tries = 3): Promise<Frame> {
+  for (let attempt = 1; ; attempt++) {
+    await target.click();
+    const frame = await webviewFrame(selector, attempt < tries ? 10_000 : 30_000).catch((err: unknown) => {
+      if (attempt >= tries) throw err;
+      return undefined;
+    });
+    if (frame) return frame;
   }
 }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { session } from './session';
-import { eventually, webviewFrame } from './frames';
+import { clickForWebview, eventually, webviewFrame } from './frames';
 import { openReboundContainer, openWorkbench, runCommand, screenshot, view } from './workbench';
 
 /**
@@ -30,8 +30,7 @@ describe('Issue page (Errors view and dashboard)', function () {
     // The dashboard suite resolved the ECONNRESET issue; the SQLITE_BUSY one (a transient failure of the report task) is open.
     const row = errors.locator('.monaco-list-row', { hasText: /SQLITE_BUSY/ }).first();
     await row.waitFor({ timeout: 30_000 });
-    await row.click();
-    const page = await webviewFrame('.issue-page .headline');
+    const page = await clickForWebview(row, '.issue-page .headline');
     assert.match((await page.locator('.headline').textContent()) ?? '', /SQLITE_BUSY: database is locked/);
     assert.match((await page.locator('.facts').textContent()) ?? '', /RB-SQLITE-BUSY · transient · unresolved \(new\) · 1 event /);
     assert.ok((await page.locator('.evidence li').count()) >= 1, 'evidence is listed');

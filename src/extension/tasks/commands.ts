@@ -118,7 +118,8 @@ export type RecoveryStrategySetting = 'guided' | 'automatic' | 'manual';
  * What happens at start-up to runs whose process died: `guided` asks once (resume, roll back or
  * abandon), `automatic` resumes them and speaks only when that fails, `manual` leaves them to the
  * Tasks view and the Recover command. Nothing happens when notifications are off, except `automatic`
- * (whose runs show in a terminal like any other, cancellable there).
+ * (whose runs show in a terminal like any other, cancellable there). Resolves true when there were
+ * interrupted runs to act on, so the caller refreshes the views only then.
  */
 export async function handleInterrupted(
   facade: () => TaskRunnerFacade,
@@ -126,14 +127,14 @@ export async function handleInterrupted(
   strategy: RecoveryStrategySetting,
   notifications: 'off' | 'failures' | 'all',
   log: vscode.LogOutputChannel,
-): Promise<void> {
+): Promise<boolean> {
   let runs: InterruptedRun[];
   try {
     runs = facade().interrupted();
   } catch {
-    return;
+    return false;
   }
-  if (!runs.length || strategy === 'manual') return;
+  if (!runs.length || strategy === 'manual') return false;
   if (strategy === 'automatic') {
     for (const run of runs) {
       log.info(`resuming interrupted run ${run.id} of task "${run.name}" (recovery strategy: automatic)`);
@@ -143,12 +144,13 @@ export async function handleInterrupted(
         log.warn(`could not start the resume of run ${run.id}: ${(err as Error).message}`);
       }
     }
-    return;
+    return true;
   }
-  if (notifications === 'off') return;
+  if (notifications === 'off') return false;
   const pick = await vscode.window.showWarningMessage(
     runs.length === 1 ? `Rebound: the run of task "${runs[0].name}" was interrupted after ${runs[0].completedSteps} of ${runs[0].totalSteps} steps.` : `Rebound: ${runs.length} task runs were interrupted.`,
     'Recover…',
   );
   if (pick) await vscode.commands.executeCommand('rebound.recovery.show', runs.length === 1 ? runs[0] : undefined);
+  return true;
 }
