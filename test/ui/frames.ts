@@ -1,4 +1,5 @@
 import type { Frame, Locator } from 'playwright-core';
+import { actUntil } from './retry';
 import { session } from './session';
 
 /**
@@ -23,15 +24,8 @@ export async function webviewFrame(selector: string, timeoutMs = 30_000): Promis
  * while the workbench re-renders the row (a view refresh in the first seconds after a reload) can
  * be dropped by VS Code's list; a second click on the same row does what the first one meant.
  */
-export async function clickForWebview(target: Locator, selector: string, tries = 3): Promise<Frame> {
-  for (let attempt = 1; ; attempt++) {
-    await target.click();
-    const frame = await webviewFrame(selector, attempt < tries ? 10_000 : 30_000).catch((err: unknown) => {
-      if (attempt >= tries) throw err;
-      return undefined;
-    });
-    if (frame) return frame;
-  }
+export function clickForWebview(target: Locator, selector: string): Promise<Frame> {
+  return actUntil(() => target.click(), (timeoutMs) => webviewFrame(selector, timeoutMs), { waitMs: 10_000, lastWaitMs: 30_000 });
 }
 
 export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

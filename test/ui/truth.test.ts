@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
+import { actUntil } from './retry';
 import { session } from './session';
 import { openReboundContainer, openWorkbench, runCommand, screenshot, treeRow, view, viewPane } from './workbench';
 
@@ -20,17 +21,13 @@ describe('The editor tells the truth (demo workspace)', function () {
    * Opens the quick fixes at the cursor (Ctrl+.) until one titled `title` is listed: the first key
    * can land while the editor a double-click in the Problems panel opened is still taking the focus.
    */
-  const quickFix = async (title: string): Promise<Locator> => {
+  const quickFix = (title: string): Promise<Locator> => {
     const item = page().locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: title }).first();
-    for (let attempt = 1; ; attempt++) {
-      await page().keyboard.press('Control+.');
-      const shown = await item.waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 15_000 }).then(() => true, (err: unknown) => {
-        if (attempt >= 3) throw err;
-        return false;
-      });
-      if (shown) return item;
-      await page().keyboard.press('Escape');
-    }
+    return actUntil(
+      () => page().keyboard.press('Control+.'),
+      (timeout) => item.waitFor({ state: 'visible', timeout }).then(() => item),
+      { waitMs: 5_000, lastWaitMs: 15_000, between: () => page().keyboard.press('Escape') },
+    );
   };
 
   const expand = async (name: string) => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { actUntil } from './retry';
 import { session } from './session';
 
 /**
@@ -27,18 +28,16 @@ export async function runCommand(title: string, page: Page = session().page): Pr
   // The command center in the title bar opens the quick input with a click, whichever part of the
   // workbench (a webview, the terminal) has the keyboard focus; the keystroke is the fallback.
   const commandCenter = page.locator('.command-center .command-center-center').first();
-  for (let attempt = 1; ; attempt++) {
-    if (await commandCenter.isVisible().catch(() => false)) await commandCenter.click();
-    else await page.keyboard.press('Control+Shift+P');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const shown = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, (err: unknown) => {
-      if (attempt >= 3) throw err;
-      return false;
-    });
-    if (shown) break;
-    await page.keyboard.press('Escape');
-  }
+  await actUntil(
+    async () => {
+      if (await commandCenter.isVisible().catch(() => false)) await commandCenter.click();
+      else await page.keyboard.press('Control+Shift+P');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+    },
+    (timeout) => row.waitFor({ state: 'visible', timeout }),
+    { waitMs: 10_000, between: () => page.keyboard.press('Escape') },
+  );
   await row.click();
   // The palette closes, or (VS Code 1.139) the same quick input turns at once into the command's
   // own picker (Rebound: Run Task…) without hiding in between: either way the command ran.

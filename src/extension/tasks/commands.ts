@@ -118,8 +118,8 @@ export type RecoveryStrategySetting = 'guided' | 'automatic' | 'manual';
  * What happens at start-up to runs whose process died: `guided` asks once (resume, roll back or
  * abandon), `automatic` resumes them and speaks only when that fails, `manual` leaves them to the
  * Tasks view and the Recover command. Nothing happens when notifications are off, except `automatic`
- * (whose runs show in a terminal like any other, cancellable there). Resolves true when there were
- * interrupted runs to act on, so the caller refreshes the views only then.
+ * (whose runs show in a terminal like any other, cancellable there). Resolves true when it resumed
+ * runs or the user chose to recover them, so the caller refreshes the views only then.
  */
 export async function handleInterrupted(
   facade: () => TaskRunnerFacade,
@@ -151,6 +151,7 @@ export async function handleInterrupted(
     runs.length === 1 ? `Rebound: the run of task "${runs[0].name}" was interrupted after ${runs[0].completedSteps} of ${runs[0].totalSteps} steps.` : `Rebound: ${runs.length} task runs were interrupted.`,
     'Recover…',
   );
-  if (pick) await vscode.commands.executeCommand('rebound.recovery.show', runs.length === 1 ? runs[0] : undefined);
+  if (!pick) return false;
+  await vscode.commands.executeCommand('rebound.recovery.show', runs.length === 1 ? runs[0] : undefined);
   return true;
 }
